@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Crowd.Contracts.Tasks;
+
+namespace Crowd.Contracts.Annotations;
+
+/// <summary>A worker submitted an annotation within the lease of their claim.</summary>
+public sealed record AnnotationSubmitted
+{
+    public required Guid AnnotationId { get; init; }
+    public required Guid ClaimId { get; init; }
+    public required Guid TaskId { get; init; }
+    public required Guid BatchId { get; init; }
+    public required string WorkerId { get; init; }
+    public required JsonElement Payload { get; init; }
+    public required long RewardCents { get; init; }
+    public required TaskPolicy Policy { get; init; }
+    public required DateTimeOffset SubmittedAt { get; init; }
+}
+
+/// <summary>A task's final label: from consensus, or from a QA reviewer.</summary>
+public sealed record LabelAccepted
+{
+    public required Guid TaskId { get; init; }
+    public required Guid BatchId { get; init; }
+    public required JsonElement Label { get; init; }
+    public required double Confidence { get; init; }
+    public required double Agreement { get; init; }
+    public required int AnnotationCount { get; init; }
+    /// <summary><c>consensus</c> or <c>qa</c>.</summary>
+    public required string Source { get; init; }
+    public required bool IsGold { get; init; }
+}
+
+/// <summary>Each annotation of a finalized task, judged against its final label. Payouts pays from this, once per annotation.</summary>
+public sealed record AnnotationsJudged
+{
+    public required Guid TaskId { get; init; }
+    public required Guid BatchId { get; init; }
+    public required IReadOnlyList<JudgedAnnotation> Annotations { get; init; }
+}
+
+public sealed record JudgedAnnotation
+{
+    public required Guid AnnotationId { get; init; }
+    public required string WorkerId { get; init; }
+    public required long RewardCents { get; init; }
+    public required bool AgreesWithFinal { get; init; }
+}

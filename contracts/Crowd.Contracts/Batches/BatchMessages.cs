@@ -1,0 +1,43 @@
+namespace Crowd.Contracts.Batches;
+
+/// <summary>A requester posted a batch; payouts must hold <see cref="MaxCostCents"/> in escrow before work starts.</summary>
+public sealed record BatchSubmitted
+{
+    public required Guid BatchId { get; init; }
+    public required string RequesterId { get; init; }
+    public required int TaskCount { get; init; }
+    public required long MaxCostCents { get; init; }
+    public required DateTimeOffset SubmittedAt { get; init; }
+}
+
+/// <summary>Escrow is held: the batch's tasks may be released to workers.</summary>
+public sealed record BatchFunded
+{
+    public required Guid BatchId { get; init; }
+    public required long EscrowCents { get; init; }
+}
+
+/// <summary>The requester's available balance could not cover the batch's maximum cost.</summary>
+public sealed record BatchFundingRejected
+{
+    public required Guid BatchId { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>Every task of the batch has a final label; payouts returns what is left in escrow once each task is judged.</summary>
+public sealed record BatchCompleted
+{
+    public required Guid BatchId { get; init; }
+    public required string RequesterId { get; init; }
+    /// <summary>Tasks that will each produce exactly one <c>AnnotationsJudged</c>; escrow is settled after the last one.</summary>
+    public required int FinalizedTaskCount { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+}
+
+/// <summary>The requester cancelled the batch: no new claims, unspent escrow returns to the requester.</summary>
+public sealed record BatchCancelled
+{
+    public required Guid BatchId { get; init; }
+    public required string RequesterId { get; init; }
+    public required DateTimeOffset CancelledAt { get; init; }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+
+namespace Crowd.Contracts.Tasks;
+
+/// <summary>What consensus needs to decide a task, carried with every annotation so that no message depends on another's arrival.</summary>
+public sealed record TaskPolicy
+{
+    /// <summary><c>classification</c>, <c>multilabel</c>, <c>bbox</c>, <c>segmentation</c> or <c>measurement</c>.</summary>
+    public required string SchemaKind { get; init; }
+    public required IReadOnlyList<string> Classes { get; init; }
+    public required int RedundancyMin { get; init; }
+    public required int RedundancyMax { get; init; }
+    public required double AcceptanceThreshold { get; init; }
+    public required bool IsGold { get; init; }
+    /// <summary>The known answer of a gold task (its annotation payload); null for ordinary tasks.</summary>
+    public JsonElement? GoldTruth { get; init; }
+}
+
+/// <summary>One task as assignment's pool needs it: what to show, who may see it, and what it pays.</summary>
+public sealed record ReleasedTask
+{
+    public required Guid TaskId { get; init; }
+    public required string ContentUri { get; init; }
+    public SliceRange? Slice { get; init; }
+    public TileRegion? Tile { get; init; }
+    public required TaskPolicy Policy { get; init; }
+}
+
+public sealed record SliceRange(int From, int To);
+
+public sealed record TileRegion(int X, int Y, int W, int H);
+
+/// <summary>A chunk of a funded batch's tasks, ready for the worker pool.</summary>
+public sealed record TasksReleased
+{
+    public required Guid BatchId { get; init; }
+    public required JsonElement LabelSchema { get; init; }
+    public string? GuidelinesUrl { get; init; }
+    public required IReadOnlyList<string> RequiredQualifications { get; init; }
+    public required int Priority { get; init; }
+    public required long RewardCents { get; init; }
+    public required IReadOnlyList<ReleasedTask> Tasks { get; init; }
+}
+
+/// <summary>Consensus wants one more annotation of the task than it has asked for so far.</summary>
+public sealed record MoreAnnotationsRequested
+{
+    public required Guid TaskId { get; init; }
+    public required Guid BatchId { get; init; }
+    public required int AnnotationCount { get; init; }
+}
+
+/// <summary>The task has its final label: assignment closes it to new claims.</summary>
+public sealed record TaskFinalized
+{
+    public required Guid TaskId { get; init; }
+    public required Guid BatchId { get; init; }
+}
+
+/// <summary>The crowd did not agree within <c>redundancy.max</c> annotations: the task waits for QA.</summary>
+public sealed record TaskEscalated
+{
+    public required Guid TaskId { get; init; }
+    public required Guid BatchId { get; init; }
+    public required Guid DisagreementId { get; init; }
+    public required int AnnotationCount { get; init; }
+}

@@ -1,0 +1,3 @@
+namespace Crowd.Consensus.Engine;
+
+internal static class Placeholder;
