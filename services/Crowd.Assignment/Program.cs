@@ -1,3 +1,21 @@
-var builder = WebApplication.CreateBuilder(args);
+using Crowd.Assignment.Api;
+using Crowd.Assignment.Domain;
+using Crowd.Assignment.Options;
+using Crowd.Data;
+using Crowd.Data.Messaging;
+using Crowd.ServiceDefaults;
+
+var builder = CrowdHost.CreateBuilder(args);
+builder.AddServiceDefaults();                                       // auth, problem details, validation, health, OpenAPI
+builder.AddCrowdData(typeof(Program).Assembly);                     // database, migrations
+builder.AddCrowdMessaging("assignment", typeof(Program).Assembly);  // consumers, inbox, outbox relay
+builder.Services.Configure<LeaseOptions>(builder.Configuration.GetSection("Lease"));
+builder.Services.AddHostedService<LeaseSweeper>();                  // expired leases back to the pool
+
 var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapWorkersApi();
+app.MapClaimsApi();
 app.Run();
+
+public partial class Program;

@@ -1,3 +1,16 @@
-var builder = WebApplication.CreateBuilder(args);
+using Crowd.Consensus.Api;
+using Crowd.Data;
+using Crowd.Data.Messaging;
+using Crowd.ServiceDefaults;
+
+var builder = CrowdHost.CreateBuilder(args);
+builder.AddServiceDefaults();                                      // auth, problem details, validation, health, OpenAPI
+builder.AddCrowdData(typeof(Program).Assembly);                    // database, migrations
+builder.AddCrowdMessaging("consensus", typeof(Program).Assembly);  // consumers, inbox, outbox relay
+
 var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapDisagreementsApi();
 app.Run();
+
+public partial class Program;

@@ -1,3 +1,12 @@
-var builder = WebApplication.CreateBuilder(args);
+// One base URL for the public API: routes /v1/... to the service that owns each resource (appsettings.json).
+// Authentication stays with the services; the gateway forwards the Authorization header untouched.
+// Content root = the binary's folder, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+builder.Services.AddHealthChecks();
+
 var app = builder.Build();
+app.MapHealthChecks("/health/live");
+app.MapHealthChecks("/health/ready");
+app.MapReverseProxy();
 app.Run();

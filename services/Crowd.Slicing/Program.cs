@@ -1,3 +1,18 @@
-var builder = WebApplication.CreateBuilder(args);
+using Crowd.Data;
+using Crowd.Data.Messaging;
+using Crowd.ServiceDefaults;
+using Crowd.Slicing.Api;
+using Crowd.Slicing.Options;
+
+var builder = CrowdHost.CreateBuilder(args);
+builder.AddServiceDefaults();                                    // auth, problem details, validation, health, OpenAPI
+builder.AddCrowdData(typeof(Program).Assembly);                  // database, migrations
+builder.AddCrowdMessaging("slicing", typeof(Program).Assembly);  // consumers, inbox, outbox relay
+builder.Services.Configure<PlatformOptions>(builder.Configuration.GetSection("Platform"));
+
 var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapBatchesApi();
 app.Run();
+
+public partial class Program;

@@ -5,6 +5,8 @@ var commands = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
 {
     ["agreement"] = a => Task.FromResult(AgreementCommand.Run(a)),
     ["aggregate"] = a => Task.FromResult(AggregateCommand.Run(a)),
+    ["token"] = a => Task.FromResult(TokenCommand.Run(a)),
+    ["demo"] = DemoCommand.RunAsync,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -7,6 +7,8 @@ public sealed record BatchSubmitted
     public required string RequesterId { get; init; }
     public required int TaskCount { get; init; }
     public required long MaxCostCents { get; init; }
+    /// <summary>The platform's fee charged on top of each annotation's reward, decided once at submission.</summary>
+    public required long FeeCentsPerAnnotation { get; init; }
     public required DateTimeOffset SubmittedAt { get; init; }
 }
 

@@ -1,0 +1,144 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Crowd.Assignment.Data;
+using Crowd.Assignment.Domain;
+using Crowd.Assignment.Options;
+using Crowd.Contracts.Annotations;
+using Crowd.Contracts.Tasks;
+using Crowd.Data;
+using Crowd.ServiceDefaults.Auth;
+using Crowd.ServiceDefaults.Errors;
+using Microsoft.Extensions.Options;
+
+namespace Crowd.Assignment.Api;
+
+public sealed record SubmissionRequest
+{
+    public JsonElement? Annotation { get; init; }
+}
+
+public sealed record ClaimContent(string ContentUri, SliceRange? Slice, TileRegion? Tile);
+
+public sealed record ClaimView(
+    Guid ClaimId, Guid TaskId, Guid BatchId, JsonElement LabelSchema, string? GuidelinesUrl, ClaimContent Content, long RewardCents,
+    DateTime LeaseExpiresAt);
+
+public sealed record LeaseView(Guid ClaimId, DateTime LeaseExpiresAt);
+
+public sealed record SubmissionAccepted(Guid AnnotationId, Guid ClaimId);
+
+public static class ClaimsApi
+{
+    public static IEndpointRouteBuilder MapClaimsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroupFor("/v1/workers", Roles.Worker).WithTags("Claims").MapPost("/{workerId}/claims", ClaimAsync);
+        var claims = app.MapGroupFor("/v1/claims", Roles.Worker).WithTags("Claims");
+        claims.MapPost("/{claimId:guid}/submission", SubmitAsync);
+        claims.MapPost("/{claimId:guid}/extend", ExtendAsync);
+        claims.MapPost("/{claimId:guid}/release", ReleaseAsync);
+        return app;
+    }
+
+    /// <summary>201 with the next task this worker may annotate, leased to them; 204 when none fits.</summary>
+    private static async Task<IResult> ClaimAsync(string workerId, ClaimsPrincipal user, Database database, IOptions<LeaseOptions> lease)
+    {
+        if (user.Id() != workerId)
+        {
+            throw new NotFoundException($"Worker {workerId} was not found.");
+        }
+
+        await using var work = await database.BeginAsync();
+        var claimed = await work.ClaimNextAsync(workerId, lease.Value.Duration);
+        if (claimed is null)
+        {
+            var status = await work.ExecuteScalarAsync<string>("SELECT status FROM workers WHERE worker_id = @workerId", new { workerId });
+            return status switch
+            {
+                null => throw new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first."),
+                "suspended" => throw new ConflictException($"Worker {workerId} is suspended and gets no tasks."),
+                _ => Results.NoContent(),
+            };
+        }
+
+        await work.CommitAsync();
+        return Results.Created($"/v1/claims/{claimed.ClaimId}", claimed.ToView());
+    }
+
+    /// <summary>Stores the annotation and announces it, in one transaction, if the claim is this worker's and still leased.</summary>
+    private static async Task<IResult> SubmitAsync(Guid claimId, SubmissionRequest request, ClaimsPrincipal user, Database database)
+    {
+        await using var work = await database.BeginAsync();
+        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
+            ?? throw new NotFoundException($"Claim {claimId} was not found.");
+        EnsureLeased(claim);
+        if (AnnotationSchema.Misfit(JsonDocument.Parse(claim.LabelSchema).RootElement, request.Annotation) is var (field, message))
+        {
+            throw new UnprocessableException(field, message);
+        }
+
+        var annotationId = Guid.CreateVersion7();
+        var submittedAt = DateTimeOffset.UtcNow;
+        await work.ExecuteAsync("""
+            UPDATE claims SET status = 'submitted', finished_at = @submittedAt WHERE claim_id = @claimId;
+            INSERT INTO annotations (annotation_id, claim_id, task_id, worker_id, payload, submitted_at)
+            VALUES (@annotationId, @claimId, @TaskId, @WorkerId, @payload::jsonb, @submittedAt);
+            """, new { claimId, annotationId, claim.TaskId, claim.WorkerId, payload = request.Annotation!.Value.GetRawText(), submittedAt });
+        work.Publish(new AnnotationSubmitted
+        {
+            AnnotationId = annotationId,
+            ClaimId = claimId,
+            TaskId = claim.TaskId,
+            BatchId = claim.BatchId,
+            WorkerId = claim.WorkerId,
+            Payload = request.Annotation.Value,
+            RewardCents = claim.RewardCents,
+            Policy = JsonSerializer.Deserialize<TaskPolicy>(claim.Policy, JsonSerializerOptions.Web)!,
+            SubmittedAt = submittedAt,
+        });
+        await work.CommitAsync();
+        return Results.Accepted(value: new SubmissionAccepted(annotationId, claimId));
+    }
+
+    private static async Task<LeaseView> ExtendAsync(Guid claimId, ClaimsPrincipal user, Database database, IOptions<LeaseOptions> lease)
+    {
+        await using var work = await database.BeginAsync();
+        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
+            ?? throw new NotFoundException($"Claim {claimId} was not found.");
+        EnsureLeased(claim);
+        var expiresAt = await work.QuerySingleAsync<DateTime>("""
+            UPDATE claims SET lease_expires_at = least(now() + @duration, claimed_at + @maxTotal)
+            WHERE claim_id = @claimId
+            RETURNING lease_expires_at
+            """, new { claimId, duration = lease.Value.Duration, maxTotal = lease.Value.MaxTotal });
+        await work.CommitAsync();
+        return new LeaseView(claimId, expiresAt);
+    }
+
+    /// <summary>The worker gives the task back: its slot returns to the pool (the worker will not be offered it again).</summary>
+    private static async Task<IResult> ReleaseAsync(Guid claimId, ClaimsPrincipal user, Database database)
+    {
+        await using var work = await database.BeginAsync();
+        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
+            ?? throw new NotFoundException($"Claim {claimId} was not found.");
+        EnsureLeased(claim);
+        await work.ExecuteAsync("""
+            UPDATE claims SET status = 'released', finished_at = now() WHERE claim_id = @claimId;
+            UPDATE pool_tasks SET open_slots = open_slots + 1 WHERE task_id = @TaskId AND status = 'open';
+            """, new { claimId, claim.TaskId });
+        await work.CommitAsync();
+        return Results.NoContent();
+    }
+
+    private static void EnsureLeased(ClaimRow claim)
+    {
+        if (claim.Status != "active")
+        {
+            throw new ConflictException($"Claim {claim.ClaimId} is {claim.Status}.");
+        }
+
+        if (claim.LeaseExpiresAt <= DateTime.UtcNow)
+        {
+            throw new ConflictException($"The lease of claim {claim.ClaimId} expired at {claim.LeaseExpiresAt:O}.");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Crowd.Contracts.Tasks;
+using Crowd.Data;
+using MassTransit;
+
+namespace Crowd.Assignment.Consumers;
+
+/// <summary>Adds a funded batch's tasks to the pool, each with <c>redundancy.min</c> open slots.</summary>
+public sealed class TasksReleasedConsumer(Database database) : IConsumer<TasksReleased>
+{
+    public async Task Consume(ConsumeContext<TasksReleased> context)
+    {
+        await using var work = await database.BeginConsumeAsync(context, nameof(TasksReleasedConsumer));
+        if (work is null)
+        {
+            return;
+        }
+
+        var released = context.Message;
+        const string insert = """
+            INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, tile, label_schema, guidelines_url, required_qualifications,
+                                    priority, reward_cents, policy, open_slots, slots_opened, redundancy_max)
+            SELECT t.task_id, @batchId, t.content_uri, t.slice::jsonb, t.tile::jsonb, @labelSchema::jsonb, @guidelinesUrl, @qualifications,
+                   @priority, @rewardCents, t.policy::jsonb, t.slots, t.slots, t.redundancy_max
+            FROM unnest(@taskIds, @contentUris, @slices, @tiles, @policies, @slots, @redundancyMax)
+                 AS t(task_id, content_uri, slice, tile, policy, slots, redundancy_max)
+            ON CONFLICT (task_id) DO NOTHING
+            """;
+        var tasks = released.Tasks;
+        await work.ExecuteAsync(insert, new
+        {
+            batchId = released.BatchId,
+            labelSchema = released.LabelSchema.GetRawText(),
+            guidelinesUrl = released.GuidelinesUrl,
+            qualifications = released.RequiredQualifications.ToArray(),
+            priority = released.Priority,
+            rewardCents = released.RewardCents,
+            taskIds = tasks.Select(t => t.TaskId).ToArray(),
+            contentUris = tasks.Select(t => t.ContentUri).ToArray(),
+            slices = tasks.Select(t => t.Slice is null ? null : JsonSerializer.Serialize(t.Slice, JsonSerializerOptions.Web)).ToArray(),
+            tiles = tasks.Select(t => t.Tile is null ? null : JsonSerializer.Serialize(t.Tile, JsonSerializerOptions.Web)).ToArray(),
+            policies = tasks.Select(t => JsonSerializer.Serialize(t.Policy, JsonSerializerOptions.Web)).ToArray(),
+            slots = tasks.Select(t => t.Policy.RedundancyMin).ToArray(),
+            redundancyMax = tasks.Select(t => t.Policy.RedundancyMax).ToArray(),
+        });
+        await work.CommitAsync();
+    }
+}

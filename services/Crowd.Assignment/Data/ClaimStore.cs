@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Crowd.Assignment.Api;
+using Crowd.Contracts.Tasks;
+using Crowd.Data;
+
+namespace Crowd.Assignment.Data;
+
+public sealed record ClaimedTask(
+    Guid ClaimId, Guid TaskId, Guid BatchId, string LabelSchema, string? GuidelinesUrl, string ContentUri, string? Slice, string? Tile,
+    long RewardCents, DateTime LeaseExpiresAt)
+{
+    public ClaimView ToView() => new(
+        ClaimId, TaskId, BatchId, JsonDocument.Parse(LabelSchema).RootElement, GuidelinesUrl,
+        new ClaimContent(ContentUri,
+            Slice is null ? null : JsonSerializer.Deserialize<SliceRange>(Slice, JsonSerializerOptions.Web),
+            Tile is null ? null : JsonSerializer.Deserialize<TileRegion>(Tile, JsonSerializerOptions.Web)),
+        RewardCents, LeaseExpiresAt);
+}
+
+public sealed record ClaimRow(
+    Guid ClaimId, Guid TaskId, Guid BatchId, string WorkerId, string Status, DateTime LeaseExpiresAt, string LabelSchema, string Policy,
+    long RewardCents);
+
+public static class ClaimStore
+{
+    /// <summary>
+    /// The claim in one statement: the best open task this active worker is qualified for and has never held,
+    /// skipping rows other claimers have locked, its slot taken and the lease written. Null when none fits.
+    /// </summary>
+    public static Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease)
+    {
+        const string sql = """
+            WITH worker AS (
+                SELECT worker_id, qualifications FROM workers WHERE worker_id = @workerId AND status = 'active'
+            ), candidate AS (
+                SELECT t.task_id
+                FROM pool_tasks t, worker w
+                WHERE t.status = 'open' AND t.open_slots > 0
+                  AND t.required_qualifications <@ w.qualifications
+                  AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
+                ORDER BY t.priority DESC, t.released_at, t.task_id
+                LIMIT 1
+                FOR UPDATE OF t SKIP LOCKED
+            ), taken AS (
+                UPDATE pool_tasks t SET open_slots = t.open_slots - 1
+                FROM candidate WHERE t.task_id = candidate.task_id
+                RETURNING t.*
+            ), claim AS (
+                INSERT INTO claims (claim_id, task_id, worker_id, status, lease_expires_at)
+                SELECT @claimId, task_id, @workerId, 'active', now() + @lease FROM taken
+                RETURNING claim_id, task_id, lease_expires_at
+            )
+            SELECT claim.claim_id, taken.task_id, taken.batch_id, taken.label_schema::text AS label_schema, taken.guidelines_url,
+                   taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at
+            FROM claim JOIN taken USING (task_id)
+            """;
+        return work.QuerySingleOrDefaultAsync<ClaimedTask>(sql, new { workerId, claimId = Guid.CreateVersion7(), lease });
+    }
+
+    /// <summary>The caller's claim with what submitting needs; another worker's claim is not found.</summary>
+    public static Task<ClaimRow?> FindClaimAsync(this UnitOfWork work, Guid claimId, string workerId, bool forUpdate) =>
+        work.QuerySingleOrDefaultAsync<ClaimRow>($"""
+            SELECT c.claim_id, c.task_id, t.batch_id, c.worker_id, c.status, c.lease_expires_at, t.label_schema::text AS label_schema,
+                   t.policy::text AS policy, t.reward_cents
+            FROM claims c JOIN pool_tasks t USING (task_id)
+            WHERE c.claim_id = @claimId AND c.worker_id = @workerId
+            {(forUpdate ? "FOR UPDATE OF c" : "")}
+            """, new { claimId, workerId });
+}

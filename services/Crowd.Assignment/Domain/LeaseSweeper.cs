@@ -1,0 +1,51 @@
+using Crowd.Assignment.Options;
+using Crowd.Data;
+using Microsoft.Extensions.Options;
+
+namespace Crowd.Assignment.Domain;
+
+/// <summary>Expires claims whose lease ran out and gives their slots back to the pool.</summary>
+public sealed class LeaseSweeper(Database database, IOptions<LeaseOptions> options, ILogger<LeaseSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval);
+        do
+        {
+            try
+            {
+                var expired = await SweepAsync(stoppingToken);
+                if (expired > 0)
+                {
+                    logger.LogInformation("Expired {Count} claims; their slots are back in the pool", expired);
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogWarning(exception, "Lease sweep failed; trying again at the next tick");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        // Row locks make this and a submission exclusive: a claim is either submitted in time or expired, never both.
+        const string sql = """
+            WITH expired AS (
+                UPDATE claims SET status = 'expired', finished_at = now()
+                WHERE status = 'active' AND lease_expires_at <= now()
+                RETURNING task_id
+            ), returned AS (
+                UPDATE pool_tasks t SET open_slots = t.open_slots + e.slots
+                FROM (SELECT task_id, count(*)::int AS slots FROM expired GROUP BY task_id) e
+                WHERE t.task_id = e.task_id AND t.status = 'open'
+            )
+            SELECT count(*)::int FROM expired
+            """;
+        await using var work = await database.BeginAsync(cancellationToken);
+        var count = await work.QuerySingleAsync<int>(sql);
+        await work.CommitAsync();
+        return count;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Crowd.Consensus.Data;
+using Crowd.Consensus.Domain;
+using Crowd.Data;
+using Crowd.ServiceDefaults;
+using Crowd.ServiceDefaults.Auth;
+using Crowd.ServiceDefaults.Errors;
+using FluentValidation;
+
+namespace Crowd.Consensus.Api;
+
+public sealed record ResolutionRequest
+{
+    public JsonElement? Label { get; init; }
+    public string? Note { get; init; }
+}
+
+public sealed class ResolutionValidator : AbstractValidator<ResolutionRequest>
+{
+    public ResolutionValidator()
+    {
+        RuleFor(r => r.Label).NotNull();
+        RuleFor(r => r.Note).MaximumLength(4000);
+    }
+}
+
+public sealed record DisagreementAnnotation(Guid AnnotationId, string WorkerId, JsonElement Payload, double? WorkerReliability);
+
+public sealed record DisagreementView(
+    Guid DisagreementId, Guid TaskId, Guid BatchId, string Status, JsonElement? Candidate, DateTime CreatedAt,
+    IReadOnlyList<DisagreementAnnotation> Annotations);
+
+public static class DisagreementsApi
+{
+    private static readonly string[] Statuses = ["open", "claimed", "resolved"];
+
+    public static IEndpointRouteBuilder MapDisagreementsApi(this IEndpointRouteBuilder app)
+    {
+        var qa = app.MapGroupFor("/v1/disagreements", Roles.Qa).WithTags("QA");
+        qa.MapGet("/", ListAsync);
+        qa.MapPost("/{disagreementId:guid}/resolution", ResolveAsync);
+        return app;
+    }
+
+    private sealed record DisagreementRow(Guid DisagreementId, Guid TaskId, Guid BatchId, string Status, string? Candidate, DateTime CreatedAt);
+
+    private static async Task<Page<DisagreementView>> ListAsync(Database database, Guid? batchId, string? status, Guid? after, int? limit)
+    {
+        if (status is not null && !Statuses.Contains(status))
+        {
+            throw new UnprocessableException("status", $"Must be one of: {string.Join(", ", Statuses)}.");
+        }
+
+        var pageSize = Paging.Limit(limit);
+        await using var work = await database.BeginAsync();
+        var rows = (await work.QueryAsync<DisagreementRow>("""
+            SELECT disagreement_id, task_id, batch_id, status, candidate::text AS candidate, created_at
+            FROM disagreements
+            WHERE (@batchId::uuid IS NULL OR batch_id = @batchId)
+              AND status = coalesce(@status, 'open')
+              AND (@after::uuid IS NULL OR disagreement_id > @after)
+            ORDER BY disagreement_id
+            LIMIT @pageSize
+            """, new { batchId, status, after, pageSize })).ToList();
+
+        var items = new List<DisagreementView>();
+        foreach (var row in rows)
+        {
+            var annotations = await work.AnnotationsAsync(row.TaskId);
+            items.Add(new DisagreementView(row.DisagreementId, row.TaskId, row.BatchId, row.Status,
+                row.Candidate is null ? null : JsonDocument.Parse(row.Candidate).RootElement, row.CreatedAt,
+                annotations.Select(a => new DisagreementAnnotation(a.AnnotationId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement, null)).ToList()));
+        }
+
+        return new Page<DisagreementView>(items, rows.Count == pageSize ? rows[^1].DisagreementId.ToString() : null);
+    }
+
+    /// <summary>The reviewer's label becomes the task's final label (<c>source: "qa"</c>), and every annotation is judged against it.</summary>
+    private static async Task<IResult> ResolveAsync(Guid disagreementId, ResolutionRequest request, ClaimsPrincipal user, Database database)
+    {
+        await using var work = await database.BeginAsync();
+        var taskId = await work.ExecuteScalarAsync<Guid?>(
+            "SELECT task_id FROM disagreements WHERE disagreement_id = @disagreementId", new { disagreementId })
+            ?? throw new NotFoundException($"Disagreement {disagreementId} was not found.");
+        var task = (await work.LockTaskAsync(taskId))!;
+        if (task.Status != TaskStore.Escalated)
+        {
+            throw new ConflictException($"Disagreement {disagreementId} is already resolved.");
+        }
+
+        var policy = task.ReadPolicy();
+        var label = request.Label!.Value;
+        if (label.ValueKind != JsonValueKind.Object || !label.TryGetProperty("label", out var chosen)
+            || chosen.ValueKind != JsonValueKind.String || !policy.Classes.Contains(chosen.GetString()!))
+        {
+            throw new UnprocessableException("label.label", $"Must be one of: {string.Join(", ", policy.Classes)}.");
+        }
+
+        var annotations = await work.AnnotationsAsync(taskId);
+        var agreement = MajorityShareRule.Agreement(annotations.Select(a => a.Label).ToList(), chosen.GetString()!);
+        await work.ExecuteAsync("""
+            UPDATE disagreements SET status = 'resolved', resolved_by = @reviewer, resolved_at = now(), resolution = @label::jsonb, note = @Note
+            WHERE disagreement_id = @disagreementId
+            """, new { reviewer = user.Id(), label = label.GetRawText(), request.Note, disagreementId });
+        await work.FinalizeAsync(task, isGold: false, label, "qa", 1.0, agreement, annotations);
+        await work.CommitAsync();
+        return Results.Accepted();
+    }
+}

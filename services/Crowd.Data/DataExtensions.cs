@@ -1,0 +1,53 @@
+using System.Reflection;
+using Crowd.Data.Migrations;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Crowd.Data;
+
+public static class DataExtensions
+{
+    /// <summary>
+    /// The service's database: one <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Database</c>, its
+    /// migrations (this block's, then the service's embedded <c>Data/Migrations/*.sql</c>) applied at start,
+    /// <see cref="Database"/> for units of work, and a readiness check.
+    /// </summary>
+    public static IHostApplicationBuilder AddCrowdData(this IHostApplicationBuilder builder, Assembly serviceAssembly)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        var connectionString = builder.Configuration.GetConnectionString("Database")
+            ?? throw new InvalidOperationException("ConnectionStrings:Database is not set.");
+
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddSingleton<Database>();
+        // Registered before messaging, so the schema exists before the first consumer or the relay runs.
+        builder.Services.AddHostedService(sp => new MigrationRunner(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            [typeof(DataExtensions).Assembly, serviceAssembly],
+            sp.GetRequiredService<ILogger<MigrationRunner>>()));
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    private sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (NpgsqlException exception)
+            {
+                return HealthCheckResult.Unhealthy("PostgreSQL is unreachable", exception);
+            }
+        }
+    }
+}

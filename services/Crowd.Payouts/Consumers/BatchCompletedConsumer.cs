@@ -1,0 +1,25 @@
+using Crowd.Contracts.Batches;
+using Crowd.Data;
+using Crowd.Payouts.Data;
+using MassTransit;
+
+namespace Crowd.Payouts.Consumers;
+
+/// <summary>Notes how many judged tasks the batch will produce, and settles its escrow if they are all paid already.</summary>
+public sealed class BatchCompletedConsumer(Database database) : IConsumer<BatchCompleted>
+{
+    public async Task Consume(ConsumeContext<BatchCompleted> context)
+    {
+        await using var work = await database.BeginConsumeAsync(context, nameof(BatchCompletedConsumer));
+        if (work is null)
+        {
+            return;
+        }
+
+        await work.ExecuteAsync(
+            "UPDATE batch_escrows SET expected_task_count = @FinalizedTaskCount WHERE batch_id = @BatchId",
+            new { context.Message.FinalizedTaskCount, context.Message.BatchId });
+        await work.SettleIfDoneAsync(context.Message.BatchId);
+        await work.CommitAsync();
+    }
+}

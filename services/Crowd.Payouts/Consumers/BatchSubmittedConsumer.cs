@@ -1,0 +1,54 @@
+using Crowd.Contracts.Batches;
+using Crowd.Data;
+using Crowd.Payouts.Data;
+using Crowd.Payouts.Domain;
+using MassTransit;
+
+namespace Crowd.Payouts.Consumers;
+
+/// <summary>Holds the batch's maximum cost in escrow, or rejects the batch when the requester's balance is short.</summary>
+public sealed class BatchSubmittedConsumer(Database database) : IConsumer<BatchSubmitted>
+{
+    public async Task Consume(ConsumeContext<BatchSubmitted> context)
+    {
+        await using var work = await database.BeginConsumeAsync(context, nameof(BatchSubmittedConsumer));
+        if (work is null)
+        {
+            return;
+        }
+
+        var batch = context.Message;
+        var available = Account.RequesterAvailable(batch.RequesterId);
+        // Locks the requester's balance so that two batches submitted together cannot both spend it.
+        var balance = await work.BalanceAsync(available, forUpdate: true);
+        var funded = balance >= batch.MaxCostCents;
+
+        const string record = """
+            INSERT INTO batch_escrows (batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status)
+            VALUES (@BatchId, @RequesterId, @MaxCostCents, @FeeCentsPerAnnotation, @TaskCount, @status)
+            """;
+        await work.ExecuteAsync(record, new
+        {
+            batch.BatchId, batch.RequesterId, batch.MaxCostCents, batch.FeeCentsPerAnnotation, batch.TaskCount,
+            status = funded ? Escrows.Funded : Escrows.Rejected,
+        });
+
+        if (funded)
+        {
+            await work.PostAsync(Movement.Transfer(
+                $"escrow:{batch.BatchId}", "escrow", available, Account.Escrow(batch.BatchId, batch.RequesterId), batch.MaxCostCents, batch.BatchId,
+                "maximum cost held for the batch"));
+            work.Publish(new BatchFunded { BatchId = batch.BatchId, EscrowCents = batch.MaxCostCents });
+        }
+        else
+        {
+            work.Publish(new BatchFundingRejected
+            {
+                BatchId = batch.BatchId,
+                Reason = $"insufficient funds: available {balance} cents, the batch may cost up to {batch.MaxCostCents} cents",
+            });
+        }
+
+        await work.CommitAsync();
+    }
+}

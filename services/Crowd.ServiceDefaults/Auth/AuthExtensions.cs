@@ -1,0 +1,73 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Crowd.ServiceDefaults.Validation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Crowd.ServiceDefaults.Auth;
+
+public static class AuthExtensions
+{
+    public const string Issuer = "crowd";
+    public const string Audience = "crowd";
+
+    /// <summary>
+    /// HS256 bearer tokens signed with the deployment's key (<c>Auth:SigningKeyFile</c>, or <c>Auth:SigningKey</c>
+    /// in base64). Claims keep their JWT names: <c>sub</c> is the principal, <c>role</c> the roles.
+    /// </summary>
+    public static IHostApplicationBuilder AddCrowdAuth(this IHostApplicationBuilder builder)
+    {
+        var key = ReadSigningKey(builder.Configuration);
+        builder.Services
+            .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(options =>
+            {
+                options.MapInboundClaims = false;
+                options.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = Issuer,
+                    ValidAudience = Audience,
+                    IssuerSigningKey = new SymmetricSecurityKey(key),
+                    NameClaimType = "sub",
+                    RoleClaimType = "role",
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+            });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Requester, p => p.RequireRole(Roles.Requester, Roles.Admin))
+            .AddPolicy(Roles.Worker, p => p.RequireRole(Roles.Worker))
+            .AddPolicy(Roles.Qa, p => p.RequireRole(Roles.Qa, Roles.Admin))
+            .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
+        return builder;
+    }
+
+    public static byte[] ReadSigningKey(IConfiguration configuration)
+    {
+        var file = configuration["Auth:SigningKeyFile"];
+        var base64 = !string.IsNullOrEmpty(file) ? File.ReadAllText(file).Trim() : configuration["Auth:SigningKey"];
+        if (string.IsNullOrEmpty(base64))
+        {
+            throw new InvalidOperationException("Set Auth:SigningKeyFile (./crowd up writes .crowd/jwt.key) or Auth:SigningKey.");
+        }
+
+        return Convert.FromBase64String(base64);
+    }
+
+    /// <summary>The caller's principal id (the token's <c>sub</c>).</summary>
+    public static string Id(this ClaimsPrincipal user) =>
+        user.FindFirstValue("sub") ?? throw new UnauthorizedAccessException("The token has no sub claim.");
+
+    public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
+
+    /// <summary>True when the caller is <paramref name="ownerId"/> or an admin; otherwise the resource is answered as 404.</summary>
+    public static bool MayActFor(this ClaimsPrincipal user, string ownerId) => user.IsAdmin() || user.Id() == ownerId;
+
+    /// <summary>A <c>/v1</c> route group that needs a token with one of the policy's roles.</summary>
+    public static RouteGroupBuilder MapGroupFor(this IEndpointRouteBuilder app, string prefix, string policy) =>
+        app.MapGroup(prefix).RequireAuthorization(policy).WithValidation();
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Crowd.ServiceDefaults.Errors;
+
+/// <summary>
+/// The one exception handler: each failure becomes RFC 9457 problem details. Bad input is 4xx naming the field;
+/// anything unexpected is a 500 with a trace id only, never a stack trace.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            NotFoundException e => new ProblemDetails { Status = 404, Title = "Not found", Detail = e.Message },
+            ConflictException e => new ProblemDetails { Status = 409, Title = "Conflict", Detail = e.Message },
+            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => new ProblemDetails
+            {
+                Status = 409, Title = "Conflict", Detail = "The resource already exists or the request was already applied.",
+            },
+            UnprocessableException e => Invalid(422, "The request does not fit the resource it refers to", e.Field, e.Message),
+            BadHttpRequestException { InnerException: JsonException json } => Invalid(400, "The body is not valid JSON for this request", JsonField(json), FirstLine(json.Message)),
+            BadHttpRequestException e => new ProblemDetails { Status = e.StatusCode, Title = "Bad request", Detail = FirstLine(e.Message) },
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            problem = new ProblemDetails { Status = 500, Title = "An unexpected error occurred" };
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static HttpValidationProblemDetails Invalid(int status, string title, string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] }) { Status = status, Title = title };
+
+    /// <summary>System.Text.Json reports the failing member as a JSON path (<c>$.redundancy.min</c>); the API names it <c>redundancy.min</c>.</summary>
+    private static string JsonField(JsonException json) =>
+        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+}

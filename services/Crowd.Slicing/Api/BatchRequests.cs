@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace Crowd.Slicing.Api;
+
+// Request shapes of POST /v1/batches. Value types are nullable so that a missing field is reported by the
+// validator by name, rather than silently becoming 0.
+
+public sealed record SubmitBatchRequest
+{
+    public string? Name { get; init; }
+    public string? Modality { get; init; }
+    public LabelSchemaSpec? LabelSchema { get; init; }
+    public string? GuidelinesUrl { get; init; }
+    public Domain.SlicingSpec? Slicing { get; init; }
+    public RedundancySpec? Redundancy { get; init; }
+    public AcceptanceSpec? Acceptance { get; init; }
+    public long? PricePerAnnotationCents { get; init; }
+    public IReadOnlyList<string>? RequiredQualifications { get; init; }
+    public int? Priority { get; init; }
+    public DateTimeOffset? Deadline { get; init; }
+    public string? CallbackUrl { get; init; }
+    public IReadOnlyList<ItemSpec>? Items { get; init; }
+    public IReadOnlyList<GoldItemSpec>? GoldItems { get; init; }
+}
+
+public sealed record LabelSchemaSpec
+{
+    public string? Kind { get; init; }
+    public IReadOnlyList<string>? Classes { get; init; }
+    public string? Unit { get; init; }
+    public double? Min { get; init; }
+    public double? Max { get; init; }
+}
+
+public sealed record RedundancySpec
+{
+    public int? Min { get; init; }
+    public int? Max { get; init; }
+}
+
+public sealed record AcceptanceSpec
+{
+    public double? Threshold { get; init; }
+}
+
+public sealed record ItemSpec
+{
+    public string? ExternalId { get; init; }
+    public string? ContentUri { get; init; }
+    public int? SliceCount { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public Dictionary<string, JsonElement>? Metadata { get; init; }
+}
+
+public sealed record GoldItemSpec
+{
+    public string? ExternalId { get; init; }
+    public string? ContentUri { get; init; }
+    public int? SliceCount { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public Dictionary<string, JsonElement>? Metadata { get; init; }
+    public JsonElement? Truth { get; init; }
+}

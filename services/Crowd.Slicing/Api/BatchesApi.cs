@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Crowd.Contracts.Batches;
+using Crowd.Data;
+using Crowd.ServiceDefaults;
+using Crowd.ServiceDefaults.Auth;
+using Crowd.ServiceDefaults.Errors;
+using Crowd.Slicing.Data;
+using Crowd.Slicing.Domain;
+using Crowd.Slicing.Options;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Crowd.Slicing.Api;
+
+public static class BatchesApi
+{
+    public static IEndpointRouteBuilder MapBatchesApi(this IEndpointRouteBuilder app)
+    {
+        var batches = app.MapGroupFor("/v1/batches", Roles.Requester).WithTags("Batches");
+        batches.MapPost("/", SubmitAsync);
+        batches.MapGet("/", ListAsync);
+        batches.MapGet("/{batchId:guid}", GetAsync);
+        batches.MapGet("/{batchId:guid}/results", ResultsAsync);
+        return app;
+    }
+
+    /// <summary>Stores the batch, its items and tasks, and asks payouts for escrow, in one transaction.</summary>
+    private static async Task<IResult> SubmitAsync(
+        SubmitBatchRequest request, ClaimsPrincipal user, Database database, IOptions<PlatformOptions> platform,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
+    {
+        await using var work = await database.BeginAsync();
+        if (idempotencyKey is not null && await work.FindAsync(user.Id(), "submit-batch", idempotencyKey) is { } earlier)
+        {
+            return Results.Json(earlier.Body, statusCode: earlier.StatusCode);
+        }
+
+        var batch = NewBatch.Create(user.Id(), request, platform.Value.FeeBasisPoints);
+        await work.InsertAsync(batch);
+        work.Publish(new BatchSubmitted
+        {
+            BatchId = batch.BatchId,
+            RequesterId = batch.RequesterId,
+            TaskCount = batch.Tasks.Count,
+            MaxCostCents = batch.MaxCostCents,
+            FeeCentsPerAnnotation = Pricing.FeeCentsPerAnnotation(request.PricePerAnnotationCents!.Value, batch.FeeBasisPoints),
+            SubmittedAt = DateTimeOffset.UtcNow,
+        });
+
+        var accepted = new BatchAccepted(batch.BatchId, BatchStatus.PendingFunding, batch.Tasks.Count, batch.MaxCostCents);
+        if (idempotencyKey is not null)
+        {
+            await work.RememberAsync(user.Id(), "submit-batch", idempotencyKey, StatusCodes.Status202Accepted, accepted);
+        }
+
+        await work.CommitAsync();
+        return Results.Accepted($"/v1/batches/{batch.BatchId}", accepted);
+    }
+
+    private static async Task<IResult> ListAsync(
+        ClaimsPrincipal user, NpgsqlDataSource dataSource, string? status, Guid? after, int? limit)
+    {
+        if (status is not null && !BatchStatus.All.Contains(status))
+        {
+            throw new UnprocessableException("status", $"Must be one of: {string.Join(", ", BatchStatus.All)}.");
+        }
+
+        var pageSize = Paging.Limit(limit);
+        var rows = await dataSource.ListBatchesAsync(user.IsAdmin() ? null : user.Id(), status, after, pageSize);
+        return Results.Ok(new Page<BatchView>(
+            rows.Select(BatchView.From).ToList(), rows.Count == pageSize ? rows[^1].BatchId.ToString() : null));
+    }
+
+    private static async Task<BatchView> GetAsync(Guid batchId, ClaimsPrincipal user, Database database)
+    {
+        await using var work = await database.BeginAsync();
+        return BatchView.From(await FindOwnedAsync(work, batchId, user));
+    }
+
+    /// <summary>One row per finalized non-gold task, as paged JSON or as a CSV download of the whole batch.</summary>
+    private static async Task<IResult> ResultsAsync(
+        Guid batchId, ClaimsPrincipal user, Database database, NpgsqlDataSource dataSource, string? format, string? after, int? limit)
+    {
+        await using (var work = await database.BeginAsync())
+        {
+            await FindOwnedAsync(work, batchId, user);
+        }
+
+        if (format is not (null or "json" or "csv"))
+        {
+            throw new UnprocessableException("format", "Must be json or csv.");
+        }
+
+        if (format == "csv")
+        {
+            return Results.Stream(stream => WriteCsvAsync(stream, dataSource, batchId), "text/csv", $"batch-{batchId}-results.csv");
+        }
+
+        var afterPosition = after is null ? -1 : int.TryParse(after, CultureInfo.InvariantCulture, out var p) ? p
+            : throw new UnprocessableException("after", "Not a cursor returned by this endpoint.");
+        var pageSize = Paging.Limit(limit);
+        var rows = await dataSource.ResultsAsync(batchId, afterPosition, pageSize);
+        return Results.Ok(new Page<ResultView>(
+            rows.Select(ResultView.From).ToList(), rows.Count == pageSize ? rows[^1].Position.ToString(CultureInfo.InvariantCulture) : null));
+    }
+
+    private static async Task WriteCsvAsync(Stream stream, NpgsqlDataSource dataSource, Guid batchId)
+    {
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+        await writer.WriteLineAsync("taskId,externalId,sliceFrom,sliceTo,tileX,tileY,tileW,tileH,label,confidence,agreement,annotationCount,source");
+        for (var after = -1; ;)
+        {
+            var rows = await dataSource.ResultsAsync(batchId, after, 1000);
+            foreach (var row in rows)
+            {
+                var r = ResultView.From(row);
+                var label = r.Label.TryGetProperty("label", out var l) ? l.ToString() : r.Label.GetRawText();
+                await writer.WriteLineAsync(string.Join(',',
+                    r.TaskId, Csv.Escape(r.ExternalId), r.Slice?.From, r.Slice?.To, r.Tile?.X, r.Tile?.Y, r.Tile?.W, r.Tile?.H, Csv.Escape(label),
+                    r.Confidence.ToString("R", CultureInfo.InvariantCulture), r.Agreement.ToString("R", CultureInfo.InvariantCulture),
+                    r.AnnotationCount, r.Source));
+            }
+
+            if (rows.Count < 1000)
+            {
+                return;
+            }
+
+            after = rows[^1].Position;
+        }
+    }
+
+    /// <summary>The caller's batch (or any, for an admin); someone else's batch is answered as not found.</summary>
+    private static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user) =>
+        await work.FindBatchAsync(batchId) is { } batch && user.MayActFor(batch.RequesterId)
+            ? batch
+            : throw new NotFoundException($"Batch {batchId} was not found.");
+}
+
+internal static class Csv
+{
+    public static string Escape(string value) =>
+        value.AsSpan().IndexOfAny(",\"\n\r") < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+}

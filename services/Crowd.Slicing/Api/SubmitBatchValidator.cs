@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Crowd.ServiceDefaults.Validation;
+using Crowd.Slicing.Domain;
+using FluentValidation;
+
+namespace Crowd.Slicing.Api;
+
+public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
+{
+    public const int MaxItems = 50_000;
+
+    /// <summary>Schema kinds the platform knows; only classification is decided end to end in this version.</summary>
+    private static readonly string[] SupportedKinds = ["classification"];
+
+    public SubmitBatchValidator()
+    {
+        RuleFor(b => b.Name).NotEmpty().MaximumLength(200);
+        RuleFor(b => b.Modality).NotEmpty().MaximumLength(40);
+        RuleFor(b => b.LabelSchema).NotNull().DependentRules(() =>
+        {
+            RuleFor(b => b.LabelSchema!.Kind).NotEmpty()
+                .Must(kind => SupportedKinds.Contains(kind)).WithMessage($"Must be one of: {string.Join(", ", SupportedKinds)}.");
+            RuleFor(b => b.LabelSchema!.Classes).NotEmpty()
+                .Must(classes => classes!.Count <= 100).WithMessage("At most 100 classes.")
+                .Must(classes => classes!.Distinct(StringComparer.Ordinal).Count() == classes!.Count).WithMessage("Classes must be distinct.");
+            RuleForEach(b => b.LabelSchema!.Classes).NotEmpty().MaximumLength(100);
+        });
+        RuleFor(b => b.GuidelinesUrl).Must(BeAbsoluteUri!).When(b => b.GuidelinesUrl is not null).WithMessage("Must be an absolute URL.");
+        RuleFor(b => b.CallbackUrl).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.");
+        RuleFor(b => b.Slicing).NotNull().SetValidator(new SlicingValidator());
+        RuleFor(b => b.Redundancy).NotNull().DependentRules(() =>
+        {
+            RuleFor(b => b.Redundancy!.Min).NotNull().InclusiveBetween(1, 15);
+            RuleFor(b => b.Redundancy!.Max).NotNull().InclusiveBetween(1, 15)
+                .GreaterThanOrEqualTo(b => b.Redundancy!.Min ?? 1).WithMessage("Must be at least redundancy.min.");
+        });
+        RuleFor(b => b.Acceptance).NotNull().DependentRules(() =>
+            RuleFor(b => b.Acceptance!.Threshold).NotNull().GreaterThan(0).LessThanOrEqualTo(1));
+        RuleFor(b => b.PricePerAnnotationCents).NotNull().InclusiveBetween(1, 1_000_000);
+        RuleForEach(b => b.RequiredQualifications).NotEmpty().MaximumLength(64);
+        RuleFor(b => b.Priority).InclusiveBetween(-1000, 1000);
+        RuleFor(b => b.Deadline).GreaterThan(_ => DateTimeOffset.UtcNow).When(b => b.Deadline is not null).WithMessage("Must be in the future.");
+
+        RuleFor(b => b.Items).NotEmpty()
+            .Must(items => items!.Count <= MaxItems).WithMessage($"At most {MaxItems} items per batch.")
+            .Must((batch, items) => ExternalIds(batch).Distinct(StringComparer.Ordinal).Count() == ExternalIds(batch).Count())
+            .WithMessage("Each externalId must be unique within the batch, gold items included.");
+        RuleForEach(b => b.Items).ChildRules(item =>
+        {
+            item.RuleFor(i => i.ExternalId).NotEmpty().MaximumLength(200);
+            item.RuleFor(i => i.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
+            item.RuleFor(i => i.SliceCount).GreaterThan(0);
+            item.RuleFor(i => i.Width).GreaterThan(0);
+            item.RuleFor(i => i.Height).GreaterThan(0);
+            item.RuleForEach(i => i.Metadata).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
+                .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
+                .WithErrorCode(ValidationFilter.Unprocessable);
+        });
+        RuleForEach(b => b.Items).Must((batch, item) => FitsSlicing(batch.Slicing, item.SliceCount, item.Width, item.Height))
+            .WithMessage(b => SlicingNeeds(b.Slicing));
+
+        RuleForEach(b => b.GoldItems).ChildRules(gold =>
+        {
+            gold.RuleFor(g => g.ExternalId).NotEmpty().MaximumLength(200);
+            gold.RuleFor(g => g.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
+            gold.RuleFor(g => g.Truth).NotNull();
+            gold.RuleForEach(g => g.Metadata).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
+                .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
+                .WithErrorCode(ValidationFilter.Unprocessable);
+        });
+        RuleForEach(b => b.GoldItems).Must((batch, gold) => TruthFitsSchema(batch.LabelSchema, gold.Truth))
+            .WithMessage(b => $"truth must be {{ \"label\": one of [{string.Join(", ", b.LabelSchema?.Classes ?? [])}] }}.")
+            .When(b => b.LabelSchema?.Classes is { Count: > 0 });
+        RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold.SliceCount, gold.Width, gold.Height))
+            .WithMessage(b => SlicingNeeds(b.Slicing));
+    }
+
+    private static IEnumerable<string?> ExternalIds(SubmitBatchRequest batch) =>
+        (batch.Items ?? []).Select(i => i.ExternalId).Concat((batch.GoldItems ?? []).Select(g => g.ExternalId));
+
+    private static bool BeAbsoluteUri(string value) => Uri.TryCreate(value, UriKind.Absolute, out _);
+
+    private static bool FitsSlicing(SlicingSpec? slicing, int? sliceCount, int? width, int? height) => slicing?.Mode switch
+    {
+        Slicer.SliceWindow => sliceCount is > 0,
+        Slicer.Tiles => width is > 0 && height is > 0,
+        _ => true,
+    };
+
+    private static string SlicingNeeds(SlicingSpec? slicing) => slicing?.Mode == Slicer.Tiles
+        ? "Tiles slicing needs width and height on every item."
+        : "Slice-window slicing needs sliceCount on every item.";
+
+    private static bool TruthFitsSchema(LabelSchemaSpec? schema, JsonElement? truth) =>
+        truth is { ValueKind: JsonValueKind.Object } t
+        && t.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String
+        && (schema?.Classes ?? []).Contains(label.GetString());
+
+    private sealed class SlicingValidator : AbstractValidator<SlicingSpec?>
+    {
+        public SlicingValidator()
+        {
+            RuleFor(s => s!.Mode).NotEmpty().Must(m => m is Slicer.PerItem or Slicer.SliceWindow or Slicer.Tiles)
+                .WithMessage($"Must be one of: {Slicer.PerItem}, {Slicer.SliceWindow}, {Slicer.Tiles}.");
+            When(s => s!.Mode == Slicer.SliceWindow, () =>
+            {
+                RuleFor(s => s!.Window).NotNull().InclusiveBetween(1, 10_000);
+                RuleFor(s => s!.Stride).NotNull().InclusiveBetween(1, 10_000);
+            });
+            When(s => s!.Mode == Slicer.Tiles, () =>
+            {
+                RuleFor(s => s!.TileSize).NotNull().InclusiveBetween(16, 100_000);
+                RuleFor(s => s!.Overlap).GreaterThanOrEqualTo(0).LessThan(s => s!.TileSize ?? int.MaxValue);
+            });
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Crowd.Contracts.Batches;
+using Crowd.Contracts.Tasks;
+using Crowd.Data;
+using Crowd.Slicing.Data;
+using Crowd.Slicing.Domain;
+using Crowd.Slicing.Options;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Crowd.Slicing.Consumers;
+
+/// <summary>Escrow is held: the batch opens and its tasks go to the worker pool in chunks.</summary>
+public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOptions> platform) : IConsumer<BatchFunded>
+{
+    public async Task Consume(ConsumeContext<BatchFunded> context)
+    {
+        await using var work = await database.BeginConsumeAsync(context, nameof(BatchFundedConsumer));
+        if (work is null)
+        {
+            return;
+        }
+
+        var batch = await work.FindBatchAsync(context.Message.BatchId, forUpdate: true)
+            ?? throw new InvalidOperationException($"Funded batch {context.Message.BatchId} is unknown here.");
+        if (batch.Status != BatchStatus.PendingFunding)
+        {
+            await work.CommitAsync();
+            return;
+        }
+
+        await work.ExecuteAsync("UPDATE batches SET status = @status WHERE batch_id = @batchId", new { status = BatchStatus.Open, batch.BatchId });
+        var schema = JsonDocument.Parse(batch.LabelSchema).RootElement;
+        var classes = schema.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        var tasks = await work.TasksAsync(batch.BatchId);
+        foreach (var chunk in tasks.Chunk(platform.Value.ReleaseChunkSize))
+        {
+            work.Publish(new TasksReleased
+            {
+                BatchId = batch.BatchId,
+                LabelSchema = schema,
+                GuidelinesUrl = batch.GuidelinesUrl,
+                RequiredQualifications = batch.RequiredQualifications,
+                Priority = batch.Priority,
+                RewardCents = batch.PricePerAnnotationCents,
+                Tasks = chunk.Select(task => new ReleasedTask
+                {
+                    TaskId = task.TaskId,
+                    ContentUri = task.ContentUri,
+                    Slice = task.SliceFrom is { } from ? new SliceRange(from, task.SliceTo!.Value) : null,
+                    Tile = BatchStore.ParseTile(task.Tile),
+                    Policy = new TaskPolicy
+                    {
+                        SchemaKind = schema.GetProperty("kind").GetString()!,
+                        Classes = classes,
+                        RedundancyMin = batch.RedundancyMin,
+                        RedundancyMax = batch.RedundancyMax,
+                        AcceptanceThreshold = batch.AcceptanceThreshold,
+                        IsGold = task.IsGold,
+                        GoldTruth = task.Truth is null ? null : JsonDocument.Parse(task.Truth).RootElement,
+                    },
+                }).ToList(),
+            });
+        }
+
+        await work.CommitAsync();
+    }
+}

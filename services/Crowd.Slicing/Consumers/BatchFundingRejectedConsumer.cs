@@ -1,0 +1,29 @@
+using Crowd.Contracts.Batches;
+using Crowd.Data;
+using Crowd.Slicing.Domain;
+using MassTransit;
+
+namespace Crowd.Slicing.Consumers;
+
+/// <summary>The requester could not cover the batch: it becomes <c>rejected</c> with the reason, and no task is released.</summary>
+public sealed class BatchFundingRejectedConsumer(Database database) : IConsumer<BatchFundingRejected>
+{
+    public async Task Consume(ConsumeContext<BatchFundingRejected> context)
+    {
+        await using var work = await database.BeginConsumeAsync(context, nameof(BatchFundingRejectedConsumer));
+        if (work is null)
+        {
+            return;
+        }
+
+        const string reject = """
+            UPDATE batches SET status = @rejected, rejection_reason = @reason
+            WHERE batch_id = @batchId AND status = @pending
+            """;
+        await work.ExecuteAsync(reject, new
+        {
+            rejected = BatchStatus.Rejected, context.Message.Reason, context.Message.BatchId, pending = BatchStatus.PendingFunding,
+        });
+        await work.CommitAsync();
+    }
+}

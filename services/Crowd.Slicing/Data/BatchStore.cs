@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Crowd.Contracts.Tasks;
+using Crowd.Data;
+using Crowd.Slicing.Domain;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crowd.Slicing.Data;
+
+/// <summary>A batch as stored, with the figures API.md's <c>GET /v1/batches/{id}</c> shows. Properties, not a constructor: Dapper cannot bind text[] to one.</summary>
+public sealed record BatchRow
+{
+    public Guid BatchId { get; init; }
+    public string RequesterId { get; init; } = null!;
+    public string Name { get; init; } = null!;
+    public string Modality { get; init; } = null!;
+    public string LabelSchema { get; init; } = null!;
+    public string? GuidelinesUrl { get; init; }
+    public int RedundancyMin { get; init; }
+    public int RedundancyMax { get; init; }
+    public double AcceptanceThreshold { get; init; }
+    public long PricePerAnnotationCents { get; init; }
+    public int PlatformFeeBasisPoints { get; init; }
+    public string[] RequiredQualifications { get; init; } = null!;
+    public int Priority { get; init; }
+    public string Status { get; init; } = null!;
+    public string? RejectionReason { get; init; }
+    public int TaskCount { get; init; }
+    public long MaxCostCents { get; init; }
+    public int FinalizedCount { get; init; }
+    public int AcceptedCount { get; init; }
+    public int EscalatedCount { get; init; }
+    public int AnnotationCount { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? CompletedAt { get; init; }
+}
+
+/// <summary>A task with its item, as the worker pool and the results need it.</summary>
+public sealed record TaskRow(
+    Guid TaskId, int Position, string ExternalId, string ContentUri, int? SliceFrom, int? SliceTo, string? Tile, bool IsGold, string? Truth);
+
+public sealed record ResultRow(
+    Guid TaskId, int Position, string ExternalId, int? SliceFrom, int? SliceTo, string? Tile, string Label,
+    double Confidence, double Agreement, int AnnotationCount, string Source);
+
+public static class BatchStore
+{
+    private const string BatchColumns = """
+        batch_id, requester_id, name, modality, label_schema::text AS label_schema, guidelines_url, redundancy_min, redundancy_max,
+        acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications, priority,
+        status, rejection_reason, task_count, max_cost_cents, finalized_count, accepted_count, escalated_count,
+        annotation_count, created_at, completed_at
+        """;
+
+    public static async Task InsertAsync(this UnitOfWork work, NewBatch batch)
+    {
+        var request = batch.Request;
+        const string insertBatch = """
+            INSERT INTO batches (batch_id, requester_id, name, modality, label_schema, guidelines_url, slicing, redundancy_min,
+                redundancy_max, acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications,
+                priority, deadline, callback_url, status, task_count, max_cost_cents)
+            VALUES (@BatchId, @RequesterId, @Name, @Modality, @LabelSchema::jsonb, @GuidelinesUrl, @Slicing::jsonb, @RedundancyMin,
+                @RedundancyMax, @Threshold, @Price, @FeeBasisPoints, @RequiredQualifications, @Priority, @Deadline, @CallbackUrl,
+                @Status, @TaskCount, @MaxCostCents)
+            """;
+        await work.ExecuteAsync(insertBatch, new
+        {
+            batch.BatchId,
+            batch.RequesterId,
+            request.Name,
+            request.Modality,
+            LabelSchema = JsonSerializer.Serialize(request.LabelSchema, Json),
+            request.GuidelinesUrl,
+            Slicing = JsonSerializer.Serialize(request.Slicing, Json),
+            RedundancyMin = request.Redundancy!.Min,
+            RedundancyMax = request.Redundancy.Max,
+            Threshold = request.Acceptance!.Threshold,
+            Price = request.PricePerAnnotationCents,
+            batch.FeeBasisPoints,
+            RequiredQualifications = (request.RequiredQualifications ?? []).ToArray(),
+            Priority = request.Priority ?? 0,
+            Deadline = request.Deadline?.UtcDateTime,
+            request.CallbackUrl,
+            Status = BatchStatus.PendingFunding,
+            TaskCount = batch.Tasks.Count,
+            batch.MaxCostCents,
+        });
+
+        // Binary COPY: a 50,000-item batch is two round trips, not 100,000.
+        await using (var items = await work.Connection.BeginBinaryImportAsync(
+            "COPY items (item_id, batch_id, external_id, content_uri, slice_count, width, height, metadata, is_gold, truth) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var item in batch.Items)
+            {
+                await items.StartRowAsync();
+                await items.WriteAsync(item.ItemId, NpgsqlDbType.Uuid);
+                await items.WriteAsync(batch.BatchId, NpgsqlDbType.Uuid);
+                await items.WriteAsync(item.ExternalId, NpgsqlDbType.Text);
+                await items.WriteAsync(item.ContentUri, NpgsqlDbType.Text);
+                await WriteNullableAsync(items, item.SliceCount);
+                await WriteNullableAsync(items, item.Width);
+                await WriteNullableAsync(items, item.Height);
+                await WriteJsonAsync(items, item.Metadata);
+                await items.WriteAsync(item.IsGold, NpgsqlDbType.Boolean);
+                await WriteJsonAsync(items, item.Truth);
+            }
+
+            await items.CompleteAsync();
+        }
+
+        await using (var tasks = await work.Connection.BeginBinaryImportAsync(
+            "COPY tasks (task_id, batch_id, item_id, position, slice_from, slice_to, tile, is_gold) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var task in batch.Tasks)
+            {
+                await tasks.StartRowAsync();
+                await tasks.WriteAsync(task.TaskId, NpgsqlDbType.Uuid);
+                await tasks.WriteAsync(batch.BatchId, NpgsqlDbType.Uuid);
+                await tasks.WriteAsync(task.ItemId, NpgsqlDbType.Uuid);
+                await tasks.WriteAsync(task.Position, NpgsqlDbType.Integer);
+                await WriteNullableAsync(tasks, task.Slice?.From);
+                await WriteNullableAsync(tasks, task.Slice?.To);
+                await WriteJsonAsync(tasks, task.Tile is null ? null : JsonSerializer.SerializeToElement(task.Tile, Json));
+                await tasks.WriteAsync(task.IsGold, NpgsqlDbType.Boolean);
+            }
+
+            await tasks.CompleteAsync();
+        }
+    }
+
+    public static Task<BatchRow?> FindBatchAsync(this UnitOfWork work, Guid batchId, bool forUpdate = false) =>
+        work.QuerySingleOrDefaultAsync<BatchRow>(
+            $"SELECT {BatchColumns} FROM batches WHERE batch_id = @batchId {(forUpdate ? "FOR UPDATE" : "")}", new { batchId });
+
+    public static async Task<IReadOnlyList<BatchRow>> ListBatchesAsync(
+        this NpgsqlDataSource dataSource, string? requesterId, string? status, Guid? after, int limit)
+    {
+        var sql = $"""
+            SELECT {BatchColumns} FROM batches
+            WHERE (@requesterId::text IS NULL OR requester_id = @requesterId)
+              AND (@status::text IS NULL OR status = @status)
+              AND (@after::uuid IS NULL OR batch_id > @after)
+            ORDER BY batch_id
+            LIMIT @limit
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<BatchRow>(sql, new { requesterId, status, after, limit })).ToList();
+    }
+
+    public static async Task<IReadOnlyList<TaskRow>> TasksAsync(this UnitOfWork work, Guid batchId)
+    {
+        const string sql = """
+            SELECT t.task_id, t.position, i.external_id, i.content_uri, t.slice_from, t.slice_to, t.tile::text AS tile,
+                   t.is_gold, i.truth::text AS truth
+            FROM tasks t JOIN items i ON i.item_id = t.item_id
+            WHERE t.batch_id = @batchId
+            ORDER BY t.position
+            """;
+        return (await work.QueryAsync<TaskRow>(sql, new { batchId })).ToList();
+    }
+
+    public static async Task<IReadOnlyList<ResultRow>> ResultsAsync(this NpgsqlDataSource dataSource, Guid batchId, int afterPosition, int limit)
+    {
+        // Gold tasks measure workers; they are never part of a requester's results.
+        const string sql = """
+            SELECT t.task_id, t.position, i.external_id, t.slice_from, t.slice_to, t.tile::text AS tile, r.label::text AS label,
+                   r.confidence, r.agreement, r.annotation_count, r.source
+            FROM results r
+            JOIN tasks t ON t.task_id = r.task_id
+            JOIN items i ON i.item_id = t.item_id
+            WHERE r.batch_id = @batchId AND NOT t.is_gold AND t.position > @afterPosition
+            ORDER BY t.position
+            LIMIT @limit
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<ResultRow>(sql, new { batchId, afterPosition, limit })).ToList();
+    }
+
+    public static TileRegion? ParseTile(string? tile) => tile is null ? null : JsonSerializer.Deserialize<TileRegion>(tile, Json);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, int? value) =>
+        value is { } v ? importer.WriteAsync(v, NpgsqlDbType.Integer) : importer.WriteNullAsync();
+
+    private static Task WriteJsonAsync(NpgsqlBinaryImporter importer, JsonElement? value) =>
+        value is { } v ? importer.WriteAsync(v.GetRawText(), NpgsqlDbType.Jsonb) : importer.WriteNullAsync();
+}

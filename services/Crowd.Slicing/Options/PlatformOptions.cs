@@ -1,0 +1,10 @@
+namespace Crowd.Slicing.Options;
+
+public sealed class PlatformOptions
+{
+    /// <summary>The platform's fee on each annotation's reward, in basis points (1000 = 10 %).</summary>
+    public int FeeBasisPoints { get; set; } = 1000;
+
+    /// <summary>Tasks per <c>TasksReleased</c> message: big batches travel in chunks the broker handles comfortably.</summary>
+    public int ReleaseChunkSize { get; set; } = 500;
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+using Crowd.Cli.Auth;
+using Crowd.Cli.Simulation;
+
+namespace Crowd.Cli.Commands;
+
+/// <summary><c>crowd demo [--gateway URL] [--key-file F] [--items N] [--seed S]</c>: a whole simulated marketplace, with a summary.</summary>
+public static class DemoCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var line = CommandLine.Parse(args);
+        var keyFile = line.One("key-file") ?? ".crowd/jwt.key";
+        if (!File.Exists(keyFile))
+        {
+            await Console.Error.WriteLineAsync($"demo: no signing key at {keyFile}; run ./crowd up first");
+            return 2;
+        }
+
+        var options = new MarketplaceOptions { Items = line.Number("items", 200), Seed = line.Number("seed", 7) };
+        using var http = new HttpClient { BaseAddress = new Uri(line.One("gateway") ?? "http://127.0.0.1:5100"), Timeout = TimeSpan.FromSeconds(30) };
+        var marketplace = new Marketplace(http, TokenIssuer.FromKeyFile(keyFile), options);
+
+        Console.WriteLine($"Crowd demo: {options.Items} classification items ({string.Join(", ", options.Classes)}), " +
+                          $"{options.WorkerAccuracies.Count} simulated workers, redundancy {options.RedundancyMin}..{options.RedundancyMax}, " +
+                          $"threshold {options.Threshold}, {options.PriceCents} cents per annotation");
+        var report = await marketplace.RunAsync(new Progress<BatchProgress>(ShowProgress));
+        Console.WriteLine();
+        PrintSummary(report);
+        return report.Status == "completed" && report.LedgerCheck.GetProperty("balanced").GetBoolean() ? 0 : 1;
+    }
+
+    private static void ShowProgress(BatchProgress p)
+    {
+        const int width = 40;
+        var done = p.TaskCount == 0 ? 0 : p.AcceptedCount * width / p.TaskCount;
+        Console.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r  [{new string('#', Math.Min(done, width))}{new string('.', width - Math.Min(done, width))}] {p.Status,-9} final {p.AcceptedCount,4}/{p.TaskCount}  " +
+            $"escalated {p.EscalatedCount,3}  resolved by QA {p.ResolvedByQa,3}  annotations {p.AnnotationCount,5}  {p.Elapsed.TotalSeconds,5:F1}s"));
+    }
+
+    private static void PrintSummary(MarketplaceReport r)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(ic, $"Batch {r.BatchId}: {r.Status} in {r.Elapsed.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(ic, $"  accuracy of final labels vs hidden truth: {r.Accuracy:P1} ({r.Correct}/{r.Scored})"));
+        Console.WriteLine(string.Create(ic, $"  annotations per item: {r.AnnotationsPerItem:F2} ({r.Annotations} annotations, {r.EscalatedToQa} tasks escalated to QA)"));
+        Console.WriteLine(string.Create(ic, $"  spent {Money(r.SpentCents)} of at most {Money(r.MaxCostCents)} ({(double)r.SpentCents / r.MaxCostCents:P0}); escrow left {Money(r.EscrowLeftCents)}"));
+        Console.WriteLine("  worker earnings:");
+        Console.WriteLine("    worker                      accuracy  annotations   payable   pending");
+        foreach (var w in r.Workers.OrderByDescending(w => w.Accuracy).ThenBy(w => w.WorkerId, StringComparer.Ordinal))
+        {
+            Console.WriteLine(string.Create(ic, $"    {w.WorkerId,-26} {w.Accuracy,8:P0} {w.Submitted,12} {Money(w.PayableCents),9} {Money(w.PendingCents),9}"));
+        }
+
+        var ledger = r.LedgerCheck;
+        Console.WriteLine($"  ledger check: balanced={ledger.GetProperty("balanced").GetBoolean().ToString().ToLowerInvariant()}, " +
+                          $"sum={ledger.GetProperty("sumCents").GetInt64()} cents, negative accounts={ledger.GetProperty("negativeAccounts").GetArrayLength()}");
+    }
+
+    private static string Money(long cents) => string.Create(CultureInfo.InvariantCulture, $"${cents / 100}.{cents % 100:D2}");
+}

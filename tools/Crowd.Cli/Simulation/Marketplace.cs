@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Crowd.Cli.Auth;
+
+namespace Crowd.Cli.Simulation;
+
+public sealed record BatchProgress(string Status, int TaskCount, int AcceptedCount, int EscalatedCount, int AnnotationCount, int ResolvedByQa, TimeSpan Elapsed);
+
+public sealed record WorkerOutcome(string WorkerId, double Accuracy, int Submitted, long PendingCents, long PayableCents);
+
+public sealed record MarketplaceReport(
+    Guid BatchId, string Status, int Items, int TaskCount, int Scored, int Correct, int Annotations, int EscalatedToQa, int ResolvedByQa,
+    long SpentCents, long MaxCostCents, long PriceCents, long EscrowLeftCents, IReadOnlyList<WorkerOutcome> Workers, JsonElement LedgerCheck,
+    IReadOnlyList<JsonElement> Results, TimeSpan Elapsed)
+{
+    public double Accuracy => Scored == 0 ? 0 : (double)Correct / Scored;
+
+    public double AnnotationsPerItem => Items == 0 ? 0 : (double)Annotations / Items;
+}
+
+/// <summary>
+/// Drives a whole marketplace through the public API only: an admin deposit, a requester's batch with a hidden
+/// truth, simulated workers claiming and submitting concurrently, and a QA reviewer resolving what they could not agree on.
+/// </summary>
+public sealed class Marketplace(HttpClient http, TokenIssuer tokens, MarketplaceOptions options)
+{
+    private readonly ConcurrentDictionary<Guid, string> _truthByTask = new();
+    private readonly Dictionary<string, string> _truthByUri = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _truthByExternalId = new(StringComparer.Ordinal);
+    private int _resolvedByQa;
+
+    public async Task<MarketplaceReport> RunAsync(IProgress<BatchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var run = options.RunId;
+        var admin = new CrowdClient(http, tokens, $"ops-{run}", "admin");
+        var requester = new CrowdClient(http, tokens, $"hospital-{run}", "requester");
+        var reviewer = new CrowdClient(http, tokens, $"qa-{run}", "qa");
+        var random = new Random(options.Seed);
+
+        await admin.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits",
+            new { amountCents = options.DepositCents, reference = $"demo-wire-{run}" }, cancellationToken);
+
+        var items = Enumerable.Range(0, options.Items).Select(i =>
+        {
+            var (externalId, uri) = ($"case-{i:D4}", $"dicomweb://pacs.demo.example/studies/{run}/series/{i}");
+            _truthByUri[uri] = _truthByExternalId[externalId] = options.Classes[random.Next(options.Classes.Count)];
+            return new { externalId, contentUri = uri, sliceCount = 1 };
+        }).ToList();
+
+        var submitted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", new
+        {
+            name = $"Simulated chest CT triage {run}",
+            modality = "CT",
+            labelSchema = new { kind = "classification", classes = options.Classes },
+            guidelinesUrl = "https://example.org/guidelines/nodules-v3",
+            slicing = new { mode = "per-item" },
+            redundancy = new { min = options.RedundancyMin, max = options.RedundancyMax },
+            acceptance = new { threshold = options.Threshold },
+            pricePerAnnotationCents = options.PriceCents,
+            items,
+        }, cancellationToken, HttpStatusCode.Accepted))!.Value;
+        var batchId = submitted.GetProperty("batchId").GetGuid();
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Timeout);
+        var batch = await WaitForBatchAsync(requester, batchId, s => s != "pending-funding", deadline.Token);
+        if (batch.GetProperty("status").GetString() != "open")
+        {
+            throw new InvalidOperationException($"The batch was not funded: {batch}");
+        }
+
+        var workers = options.WorkerAccuracies.Select((accuracy, i) => new SimulatedWorker(
+            new CrowdClient(http, tokens, $"worker-{run}-{i:D2}", "worker"), accuracy, new Random(options.Seed * 1000 + i))).ToList();
+        foreach (var worker in workers)
+        {
+            await worker.Client.CallAsync(HttpMethod.Put, $"/v1/workers/{worker.Client.Subject}",
+                new { displayName = $"Simulated annotator {worker.Client.Subject[^2..]}", timeZone = "Europe/Berlin" }, deadline.Token);
+        }
+
+        using var finished = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var crowd = workers.Select(w => WorkAsync(w, finished.Token)).Append(ReviewAsync(reviewer, batchId, random, finished.Token)).ToList();
+        batch = await WaitForBatchAsync(requester, batchId, s => s is "completed" or "cancelled", deadline.Token, b => progress?.Report(Progress(b, clock.Elapsed)));
+        await finished.CancelAsync();
+        await Task.WhenAll(crowd);
+
+        // Completion and the last payments travel separately: the books are settled once the escrow is back to zero.
+        var balance = await WaitAsync(() => requester.GetAsync($"/v1/requesters/{requester.Subject}/balance", deadline.Token),
+            b => b.GetProperty("escrowCents").GetInt64() == 0, deadline.Token);
+        var results = await ResultsAsync(requester, batchId, deadline.Token);
+        var correct = results.Count(r =>
+            r.GetProperty("label").GetProperty("label").GetString() == _truthByExternalId[r.GetProperty("externalId").GetString()!]);
+        var outcomes = new List<WorkerOutcome>();
+        foreach (var worker in workers)
+        {
+            var earnings = await worker.Client.GetAsync($"/v1/workers/{worker.Client.Subject}/earnings", deadline.Token);
+            outcomes.Add(new WorkerOutcome(worker.Client.Subject, worker.Accuracy, worker.Submitted,
+                earnings.GetProperty("pendingCents").GetInt64(), earnings.GetProperty("payableCents").GetInt64()));
+        }
+
+        batch = await requester.GetAsync($"/v1/batches/{batchId}", deadline.Token);
+        return new MarketplaceReport(
+            batchId, batch.GetProperty("status").GetString()!, options.Items, batch.GetProperty("taskCount").GetInt32(), results.Count, correct,
+            batch.GetProperty("annotationCount").GetInt32(), batch.GetProperty("escalatedCount").GetInt32(), _resolvedByQa,
+            balance.GetProperty("spentCents").GetInt64(), batch.GetProperty("maxCostCents").GetInt64(), options.PriceCents,
+            balance.GetProperty("escrowCents").GetInt64(), outcomes, await admin.GetAsync("/v1/ledger/check", deadline.Token), results, clock.Elapsed);
+    }
+
+    private sealed class SimulatedWorker(CrowdClient client, double accuracy, Random random)
+    {
+        public CrowdClient Client => client;
+        public double Accuracy => accuracy;
+        public Random Random => random;
+        public int Submitted;
+    }
+
+    /// <summary>Claim, look, answer (right with the worker's accuracy), until the batch is done; an empty pool means wait a little.</summary>
+    private async Task WorkAsync(SimulatedWorker worker, CancellationToken finished)
+    {
+        try
+        {
+            while (!finished.IsCancellationRequested)
+            {
+                var claim = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Client.Subject}/claims", null, finished,
+                    HttpStatusCode.Created, HttpStatusCode.NoContent);
+                if (claim is not { } task)
+                {
+                    await Task.Delay(150, finished);
+                    continue;
+                }
+
+                string label;
+                if (_truthByUri.TryGetValue(task.GetProperty("content").GetProperty("contentUri").GetString()!, out var truth))
+                {
+                    _truthByTask[task.GetProperty("taskId").GetGuid()] = truth;
+                    label = worker.Random.NextDouble() < worker.Accuracy ? truth : OtherThan(truth, worker.Random);
+                }
+                else
+                {
+                    // Another requester's task in a shared pool: this simulation knows nothing of it and guesses.
+                    var classes = task.GetProperty("labelSchema").GetProperty("classes").EnumerateArray().ToList();
+                    label = classes[worker.Random.Next(classes.Count)].GetString()!;
+                }
+
+                await worker.Client.CallAsync(HttpMethod.Post, $"/v1/claims/{task.GetProperty("claimId").GetGuid()}/submission",
+                    new { annotation = new { label } }, finished, HttpStatusCode.Accepted);
+                Interlocked.Increment(ref worker.Submitted);
+            }
+        }
+        catch (OperationCanceledException) when (finished.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The QA reviewer resolves each open disagreement of the batch, right with the reviewer's accuracy.</summary>
+    private async Task ReviewAsync(CrowdClient reviewer, Guid batchId, Random random, CancellationToken finished)
+    {
+        try
+        {
+            while (!finished.IsCancellationRequested)
+            {
+                var open = await reviewer.GetAsync($"/v1/disagreements?batchId={batchId}&status=open", finished);
+                foreach (var disagreement in open.GetProperty("items").EnumerateArray())
+                {
+                    var truth = _truthByTask[disagreement.GetProperty("taskId").GetGuid()];
+                    var label = random.NextDouble() < options.ReviewerAccuracy ? truth : OtherThan(truth, random);
+                    await reviewer.CallAsync(HttpMethod.Post, $"/v1/disagreements/{disagreement.GetProperty("disagreementId").GetGuid()}/resolution",
+                        new { label = new { label }, note = "simulated review" }, finished, HttpStatusCode.Accepted);
+                    Interlocked.Increment(ref _resolvedByQa);
+                }
+
+                await Task.Delay(250, finished);
+            }
+        }
+        catch (OperationCanceledException) when (finished.IsCancellationRequested)
+        {
+        }
+    }
+
+    private string OtherThan(string truth, Random random)
+    {
+        var others = options.Classes.Where(c => c != truth).ToList();
+        return others[random.Next(others.Count)];
+    }
+
+    private static async Task<JsonElement> WaitForBatchAsync(
+        CrowdClient requester, Guid batchId, Func<string, bool> done, CancellationToken cancellationToken, Action<JsonElement>? onPoll = null) =>
+        await WaitAsync(() => requester.GetAsync($"/v1/batches/{batchId}", cancellationToken), b =>
+        {
+            onPoll?.Invoke(b);
+            return done(b.GetProperty("status").GetString()!);
+        }, cancellationToken);
+
+    private static async Task<JsonElement> WaitAsync(Func<Task<JsonElement>> poll, Func<JsonElement, bool> done, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var value = await poll();
+            if (done(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private static async Task<List<JsonElement>> ResultsAsync(CrowdClient requester, Guid batchId, CancellationToken cancellationToken)
+    {
+        var rows = new List<JsonElement>();
+        string? after = null;
+        do
+        {
+            var page = await requester.GetAsync($"/v1/batches/{batchId}/results?limit=1000{(after is null ? "" : $"&after={after}")}", cancellationToken);
+            rows.AddRange(page.GetProperty("items").EnumerateArray());
+            after = page.GetProperty("next").GetString();
+        }
+        while (after is not null);
+        return rows;
+    }
+
+    private BatchProgress Progress(JsonElement batch, TimeSpan elapsed) => new(
+        batch.GetProperty("status").GetString()!, batch.GetProperty("taskCount").GetInt32(), batch.GetProperty("acceptedCount").GetInt32(),
+        batch.GetProperty("escalatedCount").GetInt32(), batch.GetProperty("annotationCount").GetInt32(), _resolvedByQa, elapsed);
+}
