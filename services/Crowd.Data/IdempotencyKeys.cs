@@ -11,7 +11,7 @@ public static class IdempotencyKeys
     public static async Task<RememberedResponse?> FindAsync(this UnitOfWork work, string principal, string operation, string key)
     {
         const string sql = """
-            SELECT status_code, response::text FROM idempotency_keys
+            SELECT status_code, response FROM idempotency_keys
             WHERE principal = @principal AND operation = @operation AND key = @key
             """;
         var row = await work.QuerySingleOrDefaultAsync<(int StatusCode, string Response)?>(sql, new { principal, operation, key });
@@ -22,7 +22,7 @@ public static class IdempotencyKeys
     {
         const string sql = """
             INSERT INTO idempotency_keys (principal, operation, key, status_code, response)
-            VALUES (@principal, @operation, @key, @statusCode, @response::jsonb)
+            VALUES (@principal, @operation, @key, @statusCode, @response)
             """;
         var json = JsonSerializer.Serialize(response, Outbox.MessageTypes.Json);
         return work.ExecuteAsync(sql, new { principal, operation, key, statusCode, response = json });

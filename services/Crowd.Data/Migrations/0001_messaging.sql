@@ -18,13 +18,14 @@ CREATE TABLE inbox (
     PRIMARY KEY (message_id, consumer)
 );
 
--- Idempotency-Key replay: the first response to (principal, operation, key) is stored with the effect it describes.
+-- Idempotency-Key replay: the first response to (principal, operation, key) is stored with the effect it describes,
+-- as text so that the replay is byte for byte the first answer.
 CREATE TABLE idempotency_keys (
     principal   text        NOT NULL,
     operation   text        NOT NULL,
     key         text        NOT NULL,
     status_code int         NOT NULL,
-    response    jsonb       NOT NULL,
+    response    text        NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (principal, operation, key)
 );

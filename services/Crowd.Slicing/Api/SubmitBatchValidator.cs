@@ -45,26 +45,27 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             .Must(items => items!.Count <= MaxItems).WithMessage($"At most {MaxItems} items per batch.")
             .Must((batch, items) => ExternalIds(batch).Distinct(StringComparer.Ordinal).Count() == ExternalIds(batch).Count())
             .WithMessage("Each externalId must be unique within the batch, gold items included.");
-        RuleForEach(b => b.Items).ChildRules(item =>
+        // Every bad item and every PHI key is reported, not only the first.
+        RuleForEach(b => b.Items).Cascade(CascadeMode.Continue).ChildRules(item =>
         {
             item.RuleFor(i => i.ExternalId).NotEmpty().MaximumLength(200);
             item.RuleFor(i => i.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
             item.RuleFor(i => i.SliceCount).GreaterThan(0);
             item.RuleFor(i => i.Width).GreaterThan(0);
             item.RuleFor(i => i.Height).GreaterThan(0);
-            item.RuleForEach(i => i.Metadata).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
+            item.RuleForEach(i => i.Metadata).Cascade(CascadeMode.Continue).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
                 .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
                 .WithErrorCode(ValidationFilter.Unprocessable);
         });
         RuleForEach(b => b.Items).Must((batch, item) => FitsSlicing(batch.Slicing, item.SliceCount, item.Width, item.Height))
             .WithMessage(b => SlicingNeeds(b.Slicing));
 
-        RuleForEach(b => b.GoldItems).ChildRules(gold =>
+        RuleForEach(b => b.GoldItems).Cascade(CascadeMode.Continue).ChildRules(gold =>
         {
             gold.RuleFor(g => g.ExternalId).NotEmpty().MaximumLength(200);
             gold.RuleFor(g => g.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
             gold.RuleFor(g => g.Truth).NotNull();
-            gold.RuleForEach(g => g.Metadata).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
+            gold.RuleForEach(g => g.Metadata).Cascade(CascadeMode.Continue).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
                 .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
                 .WithErrorCode(ValidationFilter.Unprocessable);
         });

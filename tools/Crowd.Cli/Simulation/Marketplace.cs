@@ -144,9 +144,13 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
                     label = classes[worker.Random.Next(classes.Count)].GetString()!;
                 }
 
-                await worker.Client.CallAsync(HttpMethod.Post, $"/v1/claims/{task.GetProperty("claimId").GetGuid()}/submission",
-                    new { annotation = new { label } }, finished, HttpStatusCode.Accepted);
-                Interlocked.Increment(ref worker.Submitted);
+                // 409: the lease ran out before the answer arrived (a slow worker); the slot went back to the pool.
+                var accepted = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/claims/{task.GetProperty("claimId").GetGuid()}/submission",
+                    new { annotation = new { label } }, finished, HttpStatusCode.Accepted, HttpStatusCode.Conflict);
+                if (accepted?.TryGetProperty("annotationId", out _) == true)
+                {
+                    Interlocked.Increment(ref worker.Submitted);
+                }
             }
         }
         catch (OperationCanceledException) when (finished.IsCancellationRequested)

@@ -1,0 +1,164 @@
+using Crowd.Testing;
+using MassTransit;
+using Npgsql;
+
+namespace Crowd.Data.Tests.Messaging;
+
+/// <summary>
+/// The transactional outbox and the inbox against the real PostgreSQL and RabbitMQ: what a service commits is
+/// published, what it rolls back is not, a redelivery changes nothing, and a dead relay loses nothing.
+/// </summary>
+[TestFixture]
+[Category("Integration")]
+[NonParallelizable]
+public sealed class EffectivelyOnceTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private string _database = null!;
+    private string _connectionString = null!;
+    private string _virtualHost = null!;
+
+    [SetUp]
+    public async Task CreateDatabaseAndVirtualHostAsync()
+    {
+        _database = TestInfrastructure.UniqueName("data");
+        _virtualHost = TestInfrastructure.UniqueName("vh");
+        _connectionString = await TestInfrastructure.CreateDatabaseAsync(_database);
+        await TestInfrastructure.CreateVirtualHostAsync(_virtualHost);
+    }
+
+    [TearDown]
+    public async Task DropDatabaseAndVirtualHostAsync()
+    {
+        await TestInfrastructure.DropDatabaseAsync(_database);
+        await TestInfrastructure.DeleteVirtualHostAsync(_virtualHost);
+    }
+
+    [Test]
+    public async Task Commit_RolledBackTransaction_PublishesNothing()
+    {
+        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        await using (var rolledBack = await host.Database.BeginAsync())
+        {
+            rolledBack.Publish(new Ping { Producer = "rolled-back", Sequence = 1 });
+            // Disposed without CommitAsync: the transaction rolls back.
+        }
+
+        await PublishAsync(host, "committed", 1);
+        await WaitForReceivedAsync(host, 1);
+        await Task.Delay(500); // a stray message from the rolled-back transaction would have had time to arrive
+
+        Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM received WHERE producer = 'rolled-back'"), Is.Zero);
+        Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM outbox"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Consume_SameMessageDeliveredTwice_ChangesStateOnce()
+    {
+        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        var bus = (IBus)host.Services.GetService(typeof(IBus))!;
+        var messageId = NewId.NextGuid();
+
+        // Two deliveries of one message (same MessageId), as a broker redelivery or a relay republish produces, at once.
+        await Task.WhenAll(
+            bus.Publish(new Ping { Producer = "twice", Sequence = 1 }, c => c.MessageId = messageId),
+            bus.Publish(new Ping { Producer = "twice", Sequence = 1 }, c => c.MessageId = messageId));
+        await PublishAsync(host, "marker", 1);
+        await WaitForReceivedAsync(host, 2);
+        await Task.Delay(500);
+
+        Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM received WHERE producer = 'twice'"), Is.EqualTo(1));
+        Assert.That(await host.QueryScalarAsync<long>($"SELECT count(*) FROM inbox WHERE message_id = '{messageId}'"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Relay_KilledBeforeSending_SendsUnsentRowsAfterRestart()
+    {
+        // A service whose relay is dead: it commits its work and its outgoing messages, and nothing leaves.
+        await using (var dead = await MessagingHost.StartAsync(_connectionString, _virtualHost, relayEnabled: false))
+        {
+            for (var i = 1; i <= 20; i++)
+            {
+                await PublishAsync(dead, "orphaned", i);
+            }
+
+            await Task.Delay(1000);
+            Assert.That(await dead.QueryScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), Is.EqualTo(20));
+            Assert.That(await dead.QueryScalarAsync<long>("SELECT count(*) FROM received"), Is.Zero);
+        }
+
+        await using var restarted = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        await WaitForReceivedAsync(restarted, 20);
+
+        Assert.That(await restarted.QueryScalarAsync<long>("SELECT count(DISTINCT sequence) FROM received WHERE producer = 'orphaned'"), Is.EqualTo(20));
+        Assert.That(await restarted.QueryScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Relay_KilledAfterPublishingBeforeMarking_RepublishesAndConsumersChangeStateOnce()
+    {
+        await using (var first = await MessagingHost.StartAsync(_connectionString, _virtualHost))
+        {
+            for (var i = 1; i <= 10; i++)
+            {
+                await PublishAsync(first, "republished", i);
+            }
+
+            await WaitForReceivedAsync(first, 10);
+        }
+
+        // The relay died after the broker confirmed but before it marked the rows: they look unsent again.
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using var reset = new NpgsqlCommand("UPDATE outbox SET sent_at = NULL", connection);
+            await reset.ExecuteNonQueryAsync();
+        }
+
+        await using var restarted = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        await Eventually.WaitForAsync(() => restarted.QueryScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
+            unsent => unsent == 0, Patience, "the restarted relay to republish");
+        await PublishAsync(restarted, "marker", 1);
+        await WaitForReceivedAsync(restarted, 11);
+
+        Assert.That(await restarted.QueryScalarAsync<long>("SELECT count(*) FROM received WHERE producer = 'republished'"), Is.EqualTo(10));
+    }
+
+    [Test]
+    public async Task Relay_OneProducerManyTransactions_DeliversInCommitOrder()
+    {
+        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        const int count = 200;
+        for (var i = 1; i <= count; i++)
+        {
+            await PublishAsync(host, "ordered", i);
+        }
+
+        await using (var batch = await host.Database.BeginAsync())
+        {
+            // Several messages in one transaction keep their order too.
+            for (var i = count + 1; i <= count + 50; i++)
+            {
+                batch.Publish(new Ping { Producer = "ordered", Sequence = i });
+            }
+
+            await batch.CommitAsync();
+        }
+
+        await WaitForReceivedAsync(host, count + 50);
+        var inArrivalOrder = await host.QueryScalarAsync<int[]>("SELECT array_agg(sequence ORDER BY position) FROM received");
+
+        Assert.That(inArrivalOrder, Is.EqualTo(Enumerable.Range(1, count + 50).ToArray()));
+    }
+
+    private static async Task PublishAsync(MessagingHost host, string producer, int sequence)
+    {
+        await using var work = await host.Database.BeginAsync();
+        work.Publish(new Ping { Producer = producer, Sequence = sequence });
+        await work.CommitAsync();
+    }
+
+    private static Task<long> WaitForReceivedAsync(MessagingHost host, long expected) =>
+        Eventually.WaitForAsync(() => host.QueryScalarAsync<long>("SELECT count(*) FROM received"), n => n >= expected, Patience,
+            $"{expected} messages to be received");
+}

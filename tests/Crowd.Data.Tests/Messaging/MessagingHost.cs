@@ -1,0 +1,53 @@
+using Crowd.Data.Messaging;
+using Crowd.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Crowd.Data.Tests.Messaging;
+
+/// <summary>A real service host (data block, MassTransit on RabbitMQ, outbox relay, inbox) on a test database and virtual host.</summary>
+public sealed class MessagingHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private MessagingHost(IHost host) => _host = host;
+
+    public Database Database => _host.Services.GetRequiredService<Database>();
+
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<MessagingHost> StartAsync(string connectionString, string virtualHost, bool relayEnabled = true)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Database"] = connectionString,
+            ["RabbitMq:Host"] = TestInfrastructure.RabbitHost,
+            ["RabbitMq:Port"] = TestInfrastructure.RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RabbitMq:VirtualHost"] = virtualHost,
+            ["RabbitMq:Username"] = TestInfrastructure.RabbitUser,
+            ["RabbitMq:Password"] = TestInfrastructure.RabbitPassword,
+            ["Outbox:RelayEnabled"] = relayEnabled ? "true" : "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddCrowdData(typeof(MessagingHost).Assembly);
+        builder.AddCrowdMessaging("datatests", typeof(MessagingHost).Assembly);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new MessagingHost(host);
+    }
+
+    public async Task<T> QueryScalarAsync<T>(string sql)
+    {
+        await using var command = Services.GetRequiredService<NpgsqlDataSource>().CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}

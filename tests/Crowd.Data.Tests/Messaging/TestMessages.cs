@@ -1,0 +1,35 @@
+using Crowd.Data;
+using MassTransit;
+
+namespace Crowd.Data.Tests.Messaging;
+
+/// <summary>A message from one producer, numbered in the order it produced them.</summary>
+public sealed record Ping
+{
+    public required string Producer { get; init; }
+    public required int Sequence { get; init; }
+}
+
+/// <summary>Records each Ping it handles, through the inbox, in the order it handles them.</summary>
+public sealed class PingConsumer(Database database) : IConsumer<Ping>
+{
+    public async Task Consume(ConsumeContext<Ping> context)
+    {
+        await using var work = await database.BeginConsumeAsync(context, nameof(PingConsumer));
+        if (work is null)
+        {
+            return;
+        }
+
+        await work.ExecuteAsync(
+            "INSERT INTO received (message_id, producer, sequence) VALUES (@messageId, @Producer, @Sequence)",
+            new { messageId = context.MessageId, context.Message.Producer, context.Message.Sequence });
+        await work.CommitAsync();
+    }
+}
+
+/// <summary>One delivery at a time, so that arrival order is observable.</summary>
+public sealed class PingConsumerDefinition : ConsumerDefinition<PingConsumer>
+{
+    public PingConsumerDefinition() => ConcurrentMessageLimit = 1;
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using static Crowd.EndToEnd.Tests.CrowdFixture;
+
+namespace Crowd.EndToEnd.Tests;
+
+/// <summary>What a worker relies on when claiming and submitting, through the gateway.</summary>
+[TestFixture]
+[Category("EndToEnd")]
+public sealed class ClaimTests
+{
+    [Test]
+    public async Task Claim_AfterSubmittingTheOnlyTask_NeverGetsItAgain()
+    {
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 3);
+        var worker = await WorkerAsync(qualification);
+        var claim = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims", expected: HttpStatusCode.Created))!.Value;
+        await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claim.GetProperty("claimId")}/submission", new { annotation = new { label = "nodule" } },
+            expected: HttpStatusCode.Accepted);
+
+        // The task still has an open slot, but not for this worker.
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent));
+        var second = await WorkerAsync(qualification);
+        Assert.That(await StatusAsync(second.SendAsync(HttpMethod.Post, $"/v1/workers/{second.Subject}/claims")), Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task Claim_WithoutRequiredQualification_GetsNothingUntilGranted()
+    {
+        var (_, batchId, qualification) = await OpenBatchAsync(items: 1);
+        var worker = await WorkerAsync("some-other-skill");
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent));
+
+        await As("admin").CallAsync(HttpMethod.Put, $"/v1/workers/{worker.Subject}/qualifications", new { qualifications = new[] { qualification } });
+        var claim = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims", expected: HttpStatusCode.Created))!.Value;
+
+        Assert.That(claim.GetProperty("batchId").GetGuid(), Is.EqualTo(batchId));
+        Assert.That(claim.GetProperty("content").GetProperty("contentUri").GetString(), Does.StartWith("dicomweb://"));
+        Assert.That(claim.GetProperty("rewardCents").GetInt64(), Is.EqualTo(40));
+    }
+
+    [Test]
+    public async Task Submit_SecondTime_Is409()
+    {
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 2);
+        var worker = await WorkerAsync(qualification);
+        var claimId = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value.GetProperty("claimId");
+        var answer = new { annotation = new { label = "nodule" } };
+
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", answer)), Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", answer)), Is.EqualTo(HttpStatusCode.Conflict));
+    }
+
+    [Test]
+    public async Task Submit_LabelOutsideSchema_Is422AndClaimStaysOpen()
+    {
+        var (_, _, qualification) = await OpenBatchAsync(items: 1);
+        var worker = await WorkerAsync(qualification);
+        var claimId = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value.GetProperty("claimId");
+
+        using var wrong = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label = "fracture" } });
+        var problem = await ProblemAsync(wrong);
+        Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That(problem.GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain("annotation.label"));
+
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label = "no-nodule" } })),
+            Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    [Test]
+    public async Task Submit_AfterLeaseExpired_Is409AndTheSlotGoesBackToThePool()
+    {
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 1);
+        var slow = await WorkerAsync(qualification);
+        var claimId = (await slow.CallAsync(HttpMethod.Post, $"/v1/workers/{slow.Subject}/claims"))!.Value.GetProperty("claimId");
+        var other = await WorkerAsync(qualification);
+        Assert.That(await StatusAsync(other.SendAsync(HttpMethod.Post, $"/v1/workers/{other.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent),
+            "the only slot is leased");
+
+        await Task.Delay(Lease + TimeSpan.FromSeconds(2));
+
+        Assert.That(await StatusAsync(slow.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label = "nodule" } })),
+            Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await StatusAsync(other.SendAsync(HttpMethod.Post, $"/v1/workers/{other.Subject}/claims")), Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task Release_GivesTheSlotToAnotherWorkerButNotBackToTheSame()
+    {
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 1);
+        var worker = await WorkerAsync(qualification);
+        var claimId = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value.GetProperty("claimId");
+
+        var extended = (await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claimId}/extend"))!.Value;
+        Assert.That(extended.GetProperty("leaseExpiresAt").GetDateTime(), Is.GreaterThan(DateTime.UtcNow));
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/release")), Is.EqualTo(HttpStatusCode.NoContent));
+
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent));
+        var other = await WorkerAsync(qualification);
+        Assert.That(await StatusAsync(other.SendAsync(HttpMethod.Post, $"/v1/workers/{other.Subject}/claims")), Is.EqualTo(HttpStatusCode.Created));
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Crowd.Cli.Simulation;
+using Crowd.Testing;
+
+using Crowd.EndToEnd.Tests.Infrastructure;
+
+namespace Crowd.EndToEnd.Tests;
+
+/// <summary>One set of the five processes for the whole end-to-end suite, and helpers to call them as users do.</summary>
+[SetUpFixture]
+public sealed class CrowdFixture
+{
+    /// <summary>Short leases, swept every second, so that expiry can be observed within a test.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
+
+    private static CrowdProcesses? _crowd;
+
+    public static CrowdProcesses Crowd => _crowd ?? throw new InvalidOperationException("The processes are not started.");
+
+    public static HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    [OneTimeSetUp]
+    public async Task StartProcessesAsync()
+    {
+        _crowd = await CrowdProcesses.StartAsync(new Dictionary<string, string>
+        {
+            ["Lease__Duration"] = Lease.ToString("c"),
+            ["Lease__SweepInterval"] = "00:00:01",
+        });
+        Http.BaseAddress = _crowd.Gateway;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopProcessesAsync()
+    {
+        if (_crowd is not null)
+        {
+            await _crowd.DisposeAsync();
+        }
+
+        Http.Dispose();
+    }
+
+    /// <summary>A caller with a unique subject (so tests never share principals) and the given roles.</summary>
+    public static CrowdClient As(string role, string? subject = null) =>
+        new(Http, Crowd.Tokens, subject ?? $"{role}-{Guid.NewGuid():N}"[..(role.Length + 13)], role);
+
+    /// <summary>A valid classification batch; tests change what they need with <c>with</c>-style overrides on the dictionary.</summary>
+    public static Dictionary<string, object?> Batch(int items = 2, string? qualification = null, int min = 1, int max = 3) => new()
+    {
+        ["name"] = "End-to-end batch",
+        ["modality"] = "CT",
+        ["labelSchema"] = new { kind = "classification", classes = new[] { "nodule", "no-nodule" } },
+        ["slicing"] = new { mode = "per-item" },
+        ["redundancy"] = new { min, max },
+        ["acceptance"] = new { threshold = 0.9 },
+        ["pricePerAnnotationCents"] = 40,
+        ["requiredQualifications"] = qualification is null ? Array.Empty<string>() : new[] { qualification },
+        ["items"] = Enumerable.Range(0, items).Select(i => new { externalId = $"case-{i}", contentUri = $"dicomweb://pacs.test/studies/{i}" }).ToArray(),
+    };
+
+    /// <summary>A requester with money, a funded open batch whose tasks only holders of a fresh qualification can claim, and that qualification.</summary>
+    public static async Task<(CrowdClient Requester, Guid BatchId, string Qualification)> OpenBatchAsync(int items = 2, int min = 1, int max = 3)
+    {
+        var qualification = $"q-{Guid.NewGuid():N}"[..12];
+        var requester = As("requester");
+        await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 100_000, reference = "test" });
+        var batch = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", Batch(items, qualification, min, max)))!.Value;
+        var batchId = batch.GetProperty("batchId").GetGuid();
+        await WaitForBatchAsync(requester, batchId, "open");
+        return (requester, batchId, qualification);
+    }
+
+    /// <summary>A worker with a profile and the given qualifications.</summary>
+    public static async Task<CrowdClient> WorkerAsync(params string[] qualifications)
+    {
+        var worker = As("worker");
+        await worker.CallAsync(HttpMethod.Put, $"/v1/workers/{worker.Subject}", new { displayName = "Test Worker", timeZone = "UTC" });
+        await As("admin").CallAsync(HttpMethod.Put, $"/v1/workers/{worker.Subject}/qualifications", new { qualifications });
+        return worker;
+    }
+
+    public static Task<JsonElement> WaitForBatchAsync(CrowdClient requester, Guid batchId, string status) =>
+        Eventually.WaitForAsync(() => requester.GetAsync($"/v1/batches/{batchId}"),
+            b => b.GetProperty("status").GetString() == status, TimeSpan.FromSeconds(60), $"batch {batchId} to be {status}");
+
+    /// <summary>Reads a problem details answer, checking its media type.</summary>
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>())!;
+    }
+
+    public static async Task<HttpStatusCode> StatusAsync(Task<HttpResponseMessage> call)
+    {
+        using var response = await call;
+        return response.StatusCode;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using static Crowd.EndToEnd.Tests.CrowdFixture;
+
+namespace Crowd.EndToEnd.Tests;
+
+[TestFixture]
+[Category("EndToEnd")]
+public sealed class FundingTests
+{
+    [Test]
+    public async Task SubmitBatch_BalanceShort_BatchIsRejectedWithReasonAndNoMoneyMoves()
+    {
+        var requester = As("requester");
+        await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 100, reference = "small" });
+        var accepted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", Batch(items: 5), expected: HttpStatusCode.Accepted))!.Value;
+        Assert.That(accepted.GetProperty("status").GetString(), Is.EqualTo("pending-funding"));
+        Assert.That(accepted.GetProperty("maxCostCents").GetInt64(), Is.EqualTo(660)); // 5 tasks × 3 × 40 × 1.1
+
+        var batch = await WaitForBatchAsync(requester, accepted.GetProperty("batchId").GetGuid(), "rejected");
+        var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
+
+        Assert.That(batch.GetProperty("rejectionReason").GetString(), Does.Contain("insufficient funds"));
+        Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100));
+        Assert.That(balance.GetProperty("escrowCents").GetInt64(), Is.Zero);
+    }
+
+    [Test]
+    public async Task SubmitBatch_Funded_HoldsMaxCostInEscrow()
+    {
+        var (requester, _, _) = await OpenBatchAsync(items: 2);
+        var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
+
+        Assert.That(balance.GetProperty("escrowCents").GetInt64(), Is.EqualTo(264)); // 2 × 3 × 40 × 1.1
+        Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100_000 - 264));
+    }
+
+    [Test]
+    public async Task SubmitBatch_SameIdempotencyKeyTwice_CreatesOneBatch()
+    {
+        var requester = As("requester");
+        using var first = await requester.SendAsync(HttpMethod.Post, "/v1/batches", Batch(), idempotencyKey: "batch-7");
+        using var second = await requester.SendAsync(HttpMethod.Post, "/v1/batches", Batch(), idempotencyKey: "batch-7");
+        var list = await requester.GetAsync("/v1/batches");
+
+        Assert.That(second.StatusCode, Is.EqualTo(first.StatusCode));
+        Assert.That(await second.Content.ReadAsStringAsync(), Is.EqualTo(await first.Content.ReadAsStringAsync()));
+        Assert.That(list.GetProperty("items").GetArrayLength(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Deposit_SameIdempotencyKeyTwice_CreditsOnce()
+    {
+        var requester = As("requester");
+        var admin = As("admin");
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await admin.SendAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits",
+                new { amountCents = 5_000, reference = "wire-1" }, idempotencyKey: "wire-1");
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        }
+
+        var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
+        Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(5_000));
+    }
+}

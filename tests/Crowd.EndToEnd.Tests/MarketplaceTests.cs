@@ -1,0 +1,107 @@
+using Crowd.Cli.Simulation;
+using Crowd.EndToEnd.Tests.Infrastructure;
+using Npgsql;
+
+namespace Crowd.EndToEnd.Tests;
+
+/// <summary>The whole flow across the five processes: deposit, batch, escrow, claims, consensus, QA, payment, settlement.</summary>
+[TestFixture]
+[Category("EndToEnd")]
+public sealed class MarketplaceTests
+{
+    private const long DepositCents = 1_000_000;
+    private const long FeeCentsPerAnnotation = 4; // 10 % of 40 cents
+    private MarketplaceReport _report = null!;
+
+    [OneTimeSetUp]
+    public async Task RunMarketplaceAsync()
+    {
+        var options = new MarketplaceOptions
+        {
+            Items = 100,
+            RedundancyMin = 3,
+            RedundancyMax = 3,
+            Threshold = 0.6,
+            PriceCents = 40,
+            DepositCents = DepositCents,
+            WorkerAccuracies = [.. Enumerable.Repeat(0.9, 6), .. Enumerable.Repeat(0.7, 4), 0.4, 0.35],
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        _report = await new Marketplace(CrowdFixture.Http, CrowdFixture.Crowd.Tokens, options).RunAsync();
+        TestContext.Progress.WriteLine(
+            $"marketplace: {_report.Items} items, {_report.Annotations} annotations, {_report.EscalatedToQa} escalated, accuracy {_report.Accuracy:P1}, {_report.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Test]
+    public void Batch_HundredItemsRedundancyThree_Completes()
+    {
+        Assert.That(_report.Status, Is.EqualTo("completed"));
+        Assert.That(_report.TaskCount, Is.EqualTo(100));
+    }
+
+    [Test]
+    public async Task Results_EveryTask_HasExactlyOneFinalLabel()
+    {
+        var taskIds = _report.Results.Select(r => r.GetProperty("taskId").GetGuid()).ToList();
+        Assert.That(taskIds, Has.Count.EqualTo(100));
+        Assert.That(taskIds.Distinct().Count(), Is.EqualTo(100));
+
+        // Behind the API too: one result row per task in slicing, one finalized task per task in consensus.
+        Assert.That(await ScalarAsync("Slicing", $"SELECT count(*) FROM results WHERE batch_id = '{_report.BatchId}'"), Is.EqualTo(100));
+        Assert.That(await ScalarAsync("Consensus", $"SELECT count(*) FROM consensus_tasks WHERE batch_id = '{_report.BatchId}' AND status = 'finalized'"), Is.EqualTo(100));
+    }
+
+    [Test]
+    public void Results_ConsensusOfThree_BeatTheAverageWorker()
+    {
+        // 2 of 3 agreeing accept a label, QA decides the rest: the crowd is right more often than its average member.
+        var averageWorker = _report.Workers.Average(w => w.Accuracy);
+        Assert.That(_report.Accuracy, Is.GreaterThan(averageWorker + 0.03));
+    }
+
+    [Test]
+    public void Ledger_AfterSettlement_SumsToZeroWithNoNegativeAccount()
+    {
+        Assert.That(_report.LedgerCheck.GetProperty("balanced").GetBoolean(), Is.True);
+        Assert.That(_report.LedgerCheck.GetProperty("sumCents").GetInt64(), Is.Zero);
+        Assert.That(_report.LedgerCheck.GetProperty("negativeAccounts").GetArrayLength(), Is.Zero);
+    }
+
+    [Test]
+    public void Earnings_EachWorker_PayableEqualsAnnotationsTimesPrice()
+    {
+        Assert.That(_report.Workers.Sum(w => w.Submitted), Is.EqualTo(_report.Annotations));
+        Assert.Multiple(() =>
+        {
+            foreach (var worker in _report.Workers)
+            {
+                Assert.That(worker.PayableCents, Is.EqualTo(worker.Submitted * _report.PriceCents), worker.WorkerId);
+                Assert.That(worker.PendingCents, Is.Zero, worker.WorkerId);
+            }
+        });
+    }
+
+    [Test]
+    public async Task Escrow_AfterCompletion_IsZeroAndTheRestIsBackWithTheRequester()
+    {
+        Assert.That(_report.EscrowLeftCents, Is.Zero);
+        Assert.That(_report.SpentCents, Is.EqualTo(_report.Annotations * (_report.PriceCents + FeeCentsPerAnnotation)));
+        Assert.That(_report.SpentCents, Is.LessThanOrEqualTo(_report.MaxCostCents));
+
+        var requesterId = await ScalarTextAsync("Payouts", $"SELECT requester_id FROM batch_escrows WHERE batch_id = '{_report.BatchId}'");
+        var available = await ScalarAsync("Payouts", $"SELECT balance_cents FROM accounts WHERE account_id = 'requester:{requesterId}:available'");
+        Assert.That(available, Is.EqualTo(DepositCents - _report.SpentCents));
+    }
+
+    private static async Task<long> ScalarAsync(string service, string sql) => Convert.ToInt64(await QueryAsync(service, sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<string> ScalarTextAsync(string service, string sql) => (string)(await QueryAsync(service, sql))!;
+
+    private static async Task<object?> QueryAsync(string service, string sql)
+    {
+        await using var connection = new NpgsqlConnection(CrowdFixture.Crowd.ConnectionString(service));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Npgsql;
+
+namespace Crowd.Testing;
+
+/// <summary>
+/// The PostgreSQL and RabbitMQ that <c>./crowd test</c> starts (override with CROWD_PG, CROWD_RABBIT_*). Each test run
+/// gets databases and a virtual host of its own, so runs never see each other's data.
+/// </summary>
+public static class TestInfrastructure
+{
+    public static string PostgresServer => Env("CROWD_PG", "Host=127.0.0.1;Port=55432;Username=crowd;Password=crowd");
+    public static string RabbitHost => Env("CROWD_RABBIT_HOST", "127.0.0.1");
+    public static int RabbitPort => int.Parse(Env("CROWD_RABBIT_PORT", "55672"), System.Globalization.CultureInfo.InvariantCulture);
+    public static int RabbitManagementPort => int.Parse(Env("CROWD_RABBIT_MANAGEMENT_PORT", "55673"), System.Globalization.CultureInfo.InvariantCulture);
+    public static string RabbitUser => Env("CROWD_RABBIT_USER", "crowd");
+    public static string RabbitPassword => Env("CROWD_RABBIT_PASSWORD", "crowd");
+
+    /// <summary>A unique, lower-case name such as <c>t_outbox_3f9a1c2b</c>.</summary>
+    public static string UniqueName(string purpose) => $"t_{purpose}_{Guid.NewGuid():N}"[..(purpose.Length + 11)];
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres"))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
+    }
+
+    public static async Task DropDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Creates a virtual host with full permissions for the test user, through the management API.</summary>
+    public static async Task CreateVirtualHostAsync(string name)
+    {
+        using var http = Management();
+        (await http.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
+        using var permissions = new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json");
+        (await http.PutAsync($"api/permissions/{name}/{RabbitUser}", permissions)).EnsureSuccessStatusCode();
+    }
+
+    public static async Task DeleteVirtualHostAsync(string name)
+    {
+        using var http = Management();
+        await http.DeleteAsync($"api/vhosts/{name}");
+    }
+
+    /// <summary>Messages waiting in a queue of the virtual host (for example an <c>_error</c> queue); 0 if it does not exist.</summary>
+    public static async Task<int> QueueDepthAsync(string virtualHost, string queue)
+    {
+        using var http = Management();
+        using var response = await http.GetAsync($"api/queues/{virtualHost}/{queue}");
+        if (!response.IsSuccessStatusCode)
+        {
+            return 0;
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt32() : 0;
+    }
+
+    private static HttpClient Management()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://{RabbitHost}:{RabbitManagementPort}/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RabbitUser}:{RabbitPassword}")));
+        return http;
+    }
+
+    private static string Env(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+}
