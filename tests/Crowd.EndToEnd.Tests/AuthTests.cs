@@ -45,7 +45,7 @@ public sealed class AuthTests
         Assert.That(await StatusAsync(stranger.SendAsync(HttpMethod.Get, $"/v1/requesters/{owner.Subject}/balance")), Is.EqualTo(HttpStatusCode.NotFound));
 
         var worker = await WorkerAsync(qualification);
-        var claim = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value;
+        var claim = await ClaimAsync(worker);
         var otherWorker = await WorkerAsync(qualification);
         Assert.That(await StatusAsync(otherWorker.SendAsync(HttpMethod.Post, $"/v1/claims/{claim.GetProperty("claimId")}/submission",
             new { annotation = new { label = "nodule" } })), Is.EqualTo(HttpStatusCode.NotFound));

@@ -13,7 +13,7 @@ public sealed class ClaimTests
     {
         var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 3);
         var worker = await WorkerAsync(qualification);
-        var claim = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims", expected: HttpStatusCode.Created))!.Value;
+        var claim = await ClaimAsync(worker);
         await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claim.GetProperty("claimId")}/submission", new { annotation = new { label = "nodule" } },
             expected: HttpStatusCode.Accepted);
 
@@ -26,12 +26,13 @@ public sealed class ClaimTests
     [Test]
     public async Task Claim_WithoutRequiredQualification_GetsNothingUntilGranted()
     {
-        var (_, batchId, qualification) = await OpenBatchAsync(items: 1);
+        var (_, batchId, qualification) = await OpenBatchAsync(items: 1, min: 2);
+        await ClaimAsync(await WorkerAsync(qualification)); // the task is in the pool, with one slot left
         var worker = await WorkerAsync("some-other-skill");
         Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent));
 
         await As("admin").CallAsync(HttpMethod.Put, $"/v1/workers/{worker.Subject}/qualifications", new { qualifications = new[] { qualification } });
-        var claim = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims", expected: HttpStatusCode.Created))!.Value;
+        var claim = await ClaimAsync(worker);
 
         Assert.That(claim.GetProperty("batchId").GetGuid(), Is.EqualTo(batchId));
         Assert.That(claim.GetProperty("content").GetProperty("contentUri").GetString(), Does.StartWith("dicomweb://"));
@@ -43,7 +44,7 @@ public sealed class ClaimTests
     {
         var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 2);
         var worker = await WorkerAsync(qualification);
-        var claimId = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value.GetProperty("claimId");
+        var claimId = (await ClaimAsync(worker)).GetProperty("claimId");
         var answer = new { annotation = new { label = "nodule" } };
 
         Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", answer)), Is.EqualTo(HttpStatusCode.Accepted));
@@ -55,7 +56,7 @@ public sealed class ClaimTests
     {
         var (_, _, qualification) = await OpenBatchAsync(items: 1);
         var worker = await WorkerAsync(qualification);
-        var claimId = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value.GetProperty("claimId");
+        var claimId = (await ClaimAsync(worker)).GetProperty("claimId");
 
         using var wrong = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label = "fracture" } });
         var problem = await ProblemAsync(wrong);
@@ -71,7 +72,7 @@ public sealed class ClaimTests
     {
         var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 1);
         var slow = await WorkerAsync(qualification);
-        var claimId = (await slow.CallAsync(HttpMethod.Post, $"/v1/workers/{slow.Subject}/claims"))!.Value.GetProperty("claimId");
+        var claimId = (await ClaimAsync(slow)).GetProperty("claimId");
         var other = await WorkerAsync(qualification);
         Assert.That(await StatusAsync(other.SendAsync(HttpMethod.Post, $"/v1/workers/{other.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent),
             "the only slot is leased");
@@ -88,7 +89,7 @@ public sealed class ClaimTests
     {
         var (_, _, qualification) = await OpenBatchAsync(items: 1, min: 1);
         var worker = await WorkerAsync(qualification);
-        var claimId = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims"))!.Value.GetProperty("claimId");
+        var claimId = (await ClaimAsync(worker)).GetProperty("claimId");
 
         var extended = (await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claimId}/extend"))!.Value;
         Assert.That(extended.GetProperty("leaseExpiresAt").GetDateTime(), Is.GreaterThan(DateTime.UtcNow));

@@ -82,6 +82,15 @@ public sealed class CrowdFixture
         return worker;
     }
 
+    /// <summary>
+    /// The worker's next claim, waiting while the pool is still empty: a batch is <c>open</c> as soon as it is funded,
+    /// and its tasks reach the pool a moment later, through TasksReleased.
+    /// </summary>
+    public static async Task<JsonElement> ClaimAsync(CrowdClient worker) =>
+        (await Eventually.WaitForAsync(
+            () => worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims", expected: [HttpStatusCode.Created, HttpStatusCode.NoContent]),
+            claim => claim is not null, TimeSpan.FromSeconds(30), $"a task for {worker.Subject}"))!.Value;
+
     public static Task<JsonElement> WaitForBatchAsync(CrowdClient requester, Guid batchId, string status) =>
         Eventually.WaitForAsync(() => requester.GetAsync($"/v1/batches/{batchId}"),
             b => b.GetProperty("status").GetString() == status, TimeSpan.FromSeconds(60), $"batch {batchId} to be {status}");

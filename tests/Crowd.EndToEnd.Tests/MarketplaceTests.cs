@@ -52,6 +52,20 @@ public sealed class MarketplaceTests
     }
 
     [Test]
+    public async Task Results_AsCsv_HaveOneRowPerTaskWithTheJsonLabels()
+    {
+        var requester = CrowdFixture.As("requester", _report.RequesterId);
+        using var response = await requester.SendAsync(HttpMethod.Get, $"/v1/batches/{_report.BatchId}/results?format=csv");
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var labelsByTask = _report.Results.ToDictionary(r => r.GetProperty("taskId").GetString()!, r => r.GetProperty("label").GetProperty("label").GetString());
+
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
+        Assert.That(lines[0], Does.StartWith("taskId,externalId,"));
+        Assert.That(lines, Has.Length.EqualTo(101));
+        Assert.That(lines.Skip(1).ToDictionary(l => l.Split(',')[0], l => l.Split(',')[8]), Is.EquivalentTo(labelsByTask));
+    }
+
+    [Test]
     public void Results_ConsensusOfThree_BeatTheAverageWorker()
     {
         // 2 of 3 agreeing accept a label, QA decides the rest: the crowd is right more often than its average member.

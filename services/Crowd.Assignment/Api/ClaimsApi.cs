@@ -8,6 +8,7 @@ using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
+using FluentValidation;
 using Microsoft.Extensions.Options;
 
 namespace Crowd.Assignment.Api;
@@ -15,6 +16,12 @@ namespace Crowd.Assignment.Api;
 public sealed record SubmissionRequest
 {
     public JsonElement? Annotation { get; init; }
+}
+
+public sealed class SubmissionValidator : AbstractValidator<SubmissionRequest>
+{
+    // Whether the payload fits the task's label schema is known only with the task: that is a 422 from the handler.
+    public SubmissionValidator() => RuleFor(s => s.Annotation).NotNull();
 }
 
 public sealed record ClaimContent(string ContentUri, SliceRange? Slice, TileRegion? Tile);

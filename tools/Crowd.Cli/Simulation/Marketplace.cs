@@ -11,7 +11,7 @@ public sealed record BatchProgress(string Status, int TaskCount, int AcceptedCou
 public sealed record WorkerOutcome(string WorkerId, double Accuracy, int Submitted, long PendingCents, long PayableCents);
 
 public sealed record MarketplaceReport(
-    Guid BatchId, string Status, int Items, int TaskCount, int Scored, int Correct, int Annotations, int EscalatedToQa, int ResolvedByQa,
+    Guid BatchId, string RequesterId, string Status, int Items, int TaskCount, int Scored, int Correct, int Annotations, int EscalatedToQa, int ResolvedByQa,
     long SpentCents, long MaxCostCents, long PriceCents, long EscrowLeftCents, IReadOnlyList<WorkerOutcome> Workers, JsonElement LedgerCheck,
     IReadOnlyList<JsonElement> Results, TimeSpan Elapsed)
 {
@@ -102,7 +102,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
 
         batch = await requester.GetAsync($"/v1/batches/{batchId}", deadline.Token);
         return new MarketplaceReport(
-            batchId, batch.GetProperty("status").GetString()!, options.Items, batch.GetProperty("taskCount").GetInt32(), results.Count, correct,
+            batchId, requester.Subject, batch.GetProperty("status").GetString()!, options.Items, batch.GetProperty("taskCount").GetInt32(), results.Count, correct,
             batch.GetProperty("annotationCount").GetInt32(), batch.GetProperty("escalatedCount").GetInt32(), _resolvedByQa,
             balance.GetProperty("spentCents").GetInt64(), batch.GetProperty("maxCostCents").GetInt64(), options.PriceCents,
             balance.GetProperty("escrowCents").GetInt64(), outcomes, await admin.GetAsync("/v1/ledger/check", deadline.Token), results, clock.Elapsed);
