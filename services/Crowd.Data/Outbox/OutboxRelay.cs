@@ -90,6 +90,8 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, IOptions<
             return 0;
         }
 
+        // One at a time, each confirmed before the next: started together, MassTransit's publishes can reach the
+        // broker out of order (the ordering test catches it), and consumers rely on commit order.
         foreach (var row in rows)
         {
             var type = MessageTypes.Resolve(row.MessageType);
