@@ -1,0 +1,47 @@
+namespace Crowd.Consensus.Engine.Aggregation;
+
+/// <summary>Settings shared by the EM-based aggregators (one-coin and full Dawid-Skene, GLAD).</summary>
+public sealed record EmOptions
+{
+    /// <summary>Iteration limit.</summary>
+    public int MaxIterations { get; init; } = 100;
+
+    /// <summary>Stop when the log-likelihood changes by less than this fraction of itself between iterations.</summary>
+    public double Tolerance { get; init; } = 1e-7;
+
+    /// <summary>Pseudo-count added to every confusion-matrix cell, accuracy count and class count (keeps logs finite).</summary>
+    public double Smoothing { get; init; } = 0.01;
+
+    /// <summary>Optional known class per item (length = item count, -1 = unknown); known items are clamped to it.</summary>
+    public IReadOnlyList<int>? Gold { get; init; }
+
+    public static EmOptions Default { get; } = new();
+
+    internal int[] GoldArray(int itemCount, int classCount)
+    {
+        var gold = new int[itemCount];
+        Array.Fill(gold, -1);
+        if (Gold is null)
+        {
+            return gold;
+        }
+
+        if (Gold.Count != itemCount)
+        {
+            throw new ArgumentException($"gold has {Gold.Count} entries for {itemCount} items");
+        }
+
+        for (var i = 0; i < itemCount; i++)
+        {
+            var g = Gold[i];
+            if (g >= classCount)
+            {
+                throw new ArgumentException($"gold class {g} outside [0, {classCount})");
+            }
+
+            gold[i] = g < 0 ? -1 : g;
+        }
+
+        return gold;
+    }
+}
