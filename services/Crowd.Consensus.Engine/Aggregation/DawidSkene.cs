@@ -28,7 +28,7 @@ public static class DawidSkene
 
         while (iterations < options.MaxIterations)
         {
-            MStep(data, t, gold, options.Smoothing, counts, logConf, logPrior);
+            MStep(data, t, gold, options.Smoothing, options.EstimateClassPrior ?? true, counts, logConf, logPrior);
             iterations++;
 
             var previous = ll;
@@ -68,7 +68,7 @@ public static class DawidSkene
             new DawidSkeneModel(k, data.WorkerCount, prior, conf));
     }
 
-    private static void MStep(CrowdLabels data, double[] t, int[] gold, double smoothing, double[] counts, double[] logConf, double[] logPrior)
+    private static void MStep(CrowdLabels data, double[] t, int[] gold, double smoothing, bool estimatePrior, double[] counts, double[] logConf, double[] logPrior)
     {
         var k = data.ClassCount;
         var start = data.ItemStartArray;
@@ -113,7 +113,7 @@ public static class DawidSkene
             }
         }
 
-        EmCommon.UpdateLogPrior(data, gold, t, smoothing, logPrior);
+        EmCommon.UpdateLogPrior(data, gold, t, smoothing, logPrior, estimatePrior);
     }
 }
 

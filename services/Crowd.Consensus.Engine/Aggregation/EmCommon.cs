@@ -38,10 +38,16 @@ internal static class EmCommon
         return t;
     }
 
-    /// <summary>Log class prior from the posteriors of items that have observations or gold.</summary>
-    public static void UpdateLogPrior(CrowdLabels data, int[] gold, double[] t, double smoothing, double[] logPrior)
+    /// <summary>Log class prior from the posteriors of items that have observations or gold (uniform when not estimated).</summary>
+    public static void UpdateLogPrior(CrowdLabels data, int[] gold, double[] t, double smoothing, double[] logPrior, bool estimate)
     {
         var k = data.ClassCount;
+        if (!estimate)
+        {
+            Array.Fill(logPrior, -Math.Log(k));
+            return;
+        }
+
         Span<double> sum = stackalloc double[k];
         sum.Fill(smoothing);
         var start = data.ItemStartArray;

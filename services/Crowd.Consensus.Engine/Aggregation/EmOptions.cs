@@ -15,6 +15,13 @@ public sealed record EmOptions
     /// <summary>Optional known class per item (length = item count, -1 = unknown); known items are clamped to it.</summary>
     public IReadOnlyList<int>? Gold { get; init; }
 
+    /// <summary>
+    /// Whether class priors are re-estimated in each M-step; null = the method's default (full Dawid-Skene: yes;
+    /// one-coin and GLAD: no, uniform as in Whitehill et al. 2009, because a symmetric worker model with a free prior
+    /// drifts towards labelling everything with the majority class on data from biased workers).
+    /// </summary>
+    public bool? EstimateClassPrior { get; init; }
+
     public static EmOptions Default { get; } = new();
 
     internal int[] GoldArray(int itemCount, int classCount)

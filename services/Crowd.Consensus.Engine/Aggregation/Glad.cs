@@ -36,7 +36,7 @@ public static class Glad
 
         while (iterations < options.MaxIterations)
         {
-            EmCommon.UpdateLogPrior(data, gold, t, options.Smoothing, logPrior);
+            EmCommon.UpdateLogPrior(data, gold, t, options.Smoothing, logPrior, options.EstimateClassPrior ?? false);
             for (var step = 0; step < NewtonSteps; step++)
             {
                 // Abilities given easiness.

@@ -50,7 +50,7 @@ public static class OneCoinDawidSkene
                 logWrong[w] = k > 1 ? Math.Log(Math.Max((1 - a) / (k - 1), EmCommon.MinProbability)) : 0;
             }
 
-            EmCommon.UpdateLogPrior(data, gold, t, s, logPrior);
+            EmCommon.UpdateLogPrior(data, gold, t, s, logPrior, options.EstimateClassPrior ?? false);
             iterations++;
 
             var previous = ll;

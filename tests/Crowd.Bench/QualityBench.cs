@@ -1,0 +1,78 @@
+using System.Globalization;
+using Crowd.Cli.Csv;
+using Crowd.Consensus.Engine.Aggregation;
+
+namespace Crowd.Bench;
+
+/// <summary>Accuracy of every method on every real dataset in ../shared/data, scored as its README says.</summary>
+internal static class QualityBench
+{
+    public static int Run(string dataRoot)
+    {
+        if (!Directory.Exists(dataRoot))
+        {
+            Console.Error.WriteLine($"data folder not found: {dataRoot}");
+            return 2;
+        }
+
+        var methods = Aggregator.Methods;
+        Console.WriteLine($"| dataset | items | scored | {string.Join(" | ", methods.Select(m => m.Name))} |");
+        Console.WriteLine($"|---|---|---|{string.Concat(methods.Select(_ => "---|"))}");
+        foreach (var dir in Directory.GetDirectories(dataRoot).Order(StringComparer.Ordinal))
+        {
+            var labelsPath = Path.Combine(dir, "labels.csv");
+            var truthPath = Path.Combine(dir, "truth.csv");
+            if (!File.Exists(labelsPath))
+            {
+                continue;
+            }
+
+            var table = CrowdCsv.ReadLabels(labelsPath).Build();
+            var name = Path.GetFileName(dir);
+            if (!File.Exists(truthPath))
+            {
+                var cells = methods.Select(m => Aggregator.Run(m.Method, table.Labels)).Select(r => $"n/a ({r.Iterations} it)");
+                Console.WriteLine($"| {name} | {table.Labels.ItemCount} | none | {string.Join(" | ", cells)} |");
+                continue;
+            }
+
+            var truth = CrowdCsv.ReadTruth(truthPath);
+            var scores = new List<string>();
+            var scored = 0;
+            foreach (var (_, method) in methods)
+            {
+                var result = Aggregator.Run(method, table.Labels);
+                var (correct, n) = Score(table, result, truth);
+                scored = n;
+                scores.Add((correct / (double)n).ToString("0.0000", CultureInfo.InvariantCulture));
+            }
+
+            Console.WriteLine($"| {name} | {table.Labels.ItemCount} | {scored} | {string.Join(" | ", scores)} |");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Correct and scored counts over items with both a truth and at least one label.</summary>
+    public static (int Correct, int Scored) Score(
+        Crowd.Consensus.Engine.LabelTable table, AggregationResult result, IReadOnlyDictionary<string, string> truth)
+    {
+        var correct = 0;
+        var n = 0;
+        for (var i = 0; i < table.Labels.ItemCount; i++)
+        {
+            if (table.Labels.LabelCount(i) == 0 || !truth.TryGetValue(table.ItemNames[i], out var t))
+            {
+                continue;
+            }
+
+            n++;
+            if (string.Equals(table.ClassNames[result.Label(i)], t, StringComparison.Ordinal))
+            {
+                correct++;
+            }
+        }
+
+        return (correct, n);
+    }
+}
