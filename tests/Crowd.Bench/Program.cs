@@ -5,12 +5,22 @@ var name = args.Length > 0 ? args[0] : "help";
 var dataRoot = args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data");
 return name switch
 {
+    "ds" => SpeedBench.Run(),
+    "ds-memory" => SpeedBench.Memory(),
     "quality" => QualityBench.Run(dataRoot),
+    "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     _ => Usage(),
 };
 
+static int WriteSynthetic(string prefix)
+{
+    Synthetic.Generate().WriteCsv($"{prefix}-labels.csv", $"{prefix}-truth.csv");
+    Console.WriteLine($"wrote {prefix}-labels.csv and {prefix}-truth.csv");
+    return 0;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench <quality [data-folder]>");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | simulate | write-synthetic [prefix]");
     return 2;
 }
