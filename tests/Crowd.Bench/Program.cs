@@ -8,6 +8,7 @@ return name switch
     "ds" => SpeedBench.Run(),
     "ds-memory" => SpeedBench.Memory(),
     "quality" => QualityBench.Run(dataRoot),
+    "simulate" => MedicalCrowdSimulator.Run(),
     "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     _ => Usage(),
 };

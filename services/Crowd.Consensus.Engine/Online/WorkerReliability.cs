@@ -15,6 +15,9 @@ public abstract class WorkerReliability
     /// </summary>
     public abstract WorkerReliability Observe(int observed, ReadOnlySpan<double> truePosterior, double weight = 1);
 
+    /// <summary>Evidence seen so far, in answers (gold answers count 1, finalized ones their weight); the prior excluded.</summary>
+    public abstract double Observations { get; }
+
     /// <summary>The worker answered <paramref name="observed"/> on a gold task whose truth is <paramref name="truth"/>.</summary>
     public WorkerReliability ObserveGold(int observed, int truth, int classCount)
     {
@@ -22,6 +25,13 @@ public abstract class WorkerReliability
         oneHot[truth] = 1;
         return Observe(observed, oneHot);
     }
+
+    /// <summary>
+    /// The suspension rule: true once the worker has at least <paramref name="minObservations"/> answers of evidence and
+    /// an expected accuracy (weighted by <paramref name="classWeights"/>, uniform when empty) below <paramref name="floor"/>.
+    /// </summary>
+    public bool IsBelowFloor(double floor, double minObservations, int classCount, ReadOnlySpan<double> classWeights = default) =>
+        Observations >= minObservations && ExpectedAccuracy(classCount, classWeights) < floor;
 
     /// <summary>Probability of a correct answer, averaged over classes with the given weights (uniform when empty).</summary>
     public double ExpectedAccuracy(int classCount, ReadOnlySpan<double> classWeights = default)
@@ -46,8 +56,9 @@ public sealed class OneCoinReliability : WorkerReliability
     /// <summary>A new worker: Beta(4, 1), a prior mean accuracy of 0.8 worth five answers.</summary>
     public static OneCoinReliability NewWorker { get; } = new(4, 1);
 
-    public OneCoinReliability(double correct, double incorrect)
+    public OneCoinReliability(double correct, double incorrect, double observations = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(observations);
         if (!(correct > 0) || !(incorrect > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(correct), "Beta parameters must be positive");
@@ -55,7 +66,10 @@ public sealed class OneCoinReliability : WorkerReliability
 
         Correct = correct;
         Incorrect = incorrect;
+        Observations = observations;
     }
+
+    public override double Observations { get; }
 
     /// <summary>Beta alpha: prior pseudo-count plus (expected) correct answers.</summary>
     public double Correct { get; }
@@ -73,7 +87,7 @@ public sealed class OneCoinReliability : WorkerReliability
     {
         ArgumentOutOfRangeException.ThrowIfNegative(weight);
         var right = truePosterior[observed];
-        return new OneCoinReliability(Correct + (weight * right), Incorrect + (weight * (1 - right)));
+        return new OneCoinReliability(Correct + (weight * right), Incorrect + (weight * (1 - right)), Observations + weight);
     }
 }
 
@@ -86,8 +100,9 @@ public sealed class ConfusionReliability : WorkerReliability
     private readonly double[] _counts;
 
     /// <summary>Counts in row-major order: counts[trueClass * K + observed]; every count must be positive.</summary>
-    public ConfusionReliability(int classCount, IReadOnlyList<double> counts)
+    public ConfusionReliability(int classCount, IReadOnlyList<double> counts, double observations = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(observations);
         ArgumentNullException.ThrowIfNull(counts);
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
         if (counts.Count != classCount * classCount)
@@ -102,9 +117,12 @@ public sealed class ConfusionReliability : WorkerReliability
         }
 
         ClassCount = classCount;
+        Observations = observations;
     }
 
     public int ClassCount { get; }
+
+    public override double Observations { get; }
 
     /// <summary>
     /// A new worker: each row puts <paramref name="diagonal"/> pseudo-counts on the right answer and
@@ -157,6 +175,6 @@ public sealed class ConfusionReliability : WorkerReliability
             counts[(t * ClassCount) + observed] += weight * truePosterior[t];
         }
 
-        return new ConfusionReliability(ClassCount, counts);
+        return new ConfusionReliability(ClassCount, counts, Observations + weight);
     }
 }
