@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Crowd.Cli.Csv;
 using Crowd.Consensus.Engine;
@@ -32,8 +33,8 @@ public static class AgreementCommand
 
             var table = CrowdCsv.ReadLabels(input).Build();
             var (value, items, perClass) = Compute(metric, table, input);
-            using var stdout = Console.OpenStandardOutput();
-            using var json = new Utf8JsonWriter(stdout);
+            using var buffer = new MemoryStream();
+            using var json = new Utf8JsonWriter(buffer);
             json.WriteStartObject();
             json.WriteString("metric", metric);
             WriteNumber(json, "value", value);
@@ -56,7 +57,7 @@ public static class AgreementCommand
 
             json.WriteEndObject();
             json.Flush();
-            stdout.WriteByte((byte)'\n');
+            Console.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
             return 0;
         }
         catch (Exception e) when (e is UsageException or CsvFormatException or ArgumentException or IOException or UnauthorizedAccessException)
