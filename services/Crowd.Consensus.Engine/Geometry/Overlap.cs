@@ -10,6 +10,7 @@ public static class Overlap
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        a.RequireSameSize(b);
         var total = a.Area + b.Area;
         return total == 0 ? 1.0 : 2.0 * a.IntersectionArea(b) / total;
     }
