@@ -9,6 +9,7 @@ return name switch
     "ds-memory" => SpeedBench.Memory(),
     "quality" => QualityBench.Run(dataRoot),
     "simulate" => MedicalCrowdSimulator.Run(),
+    "smoothing" => SmoothingBench.Run(dataRoot),
     "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     _ => Usage(),
 };
@@ -22,6 +23,6 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | simulate | write-synthetic [prefix]");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix]");
     return 2;
 }

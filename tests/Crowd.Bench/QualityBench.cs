@@ -16,8 +16,8 @@ internal static class QualityBench
         }
 
         var methods = Aggregator.Methods;
-        Console.WriteLine($"| dataset | items | scored | {string.Join(" | ", methods.Select(m => m.Name))} |");
-        Console.WriteLine($"|---|---|---|{string.Concat(methods.Select(_ => "---|"))}");
+        Console.WriteLine($"| dataset | items | scored | mv (random ties, expectation) | {string.Join(" | ", methods.Select(m => m.Name))} |");
+        Console.WriteLine($"|---|---|---|---|{string.Concat(methods.Select(_ => "---|"))}");
         foreach (var dir in Directory.GetDirectories(dataRoot).Order(StringComparer.Ordinal))
         {
             var labelsPath = Path.Combine(dir, "labels.csv");
@@ -32,7 +32,7 @@ internal static class QualityBench
             if (!File.Exists(truthPath))
             {
                 var cells = methods.Select(m => Aggregator.Run(m.Method, table.Labels)).Select(r => $"n/a ({r.Iterations} it)");
-                Console.WriteLine($"| {name} | {table.Labels.ItemCount} | none | {string.Join(" | ", cells)} |");
+                Console.WriteLine($"| {name} | {table.Labels.ItemCount} | none | n/a | {string.Join(" | ", cells)} |");
                 continue;
             }
 
@@ -47,10 +47,47 @@ internal static class QualityBench
                 scores.Add((correct / (double)n).ToString("0.0000", CultureInfo.InvariantCulture));
             }
 
-            Console.WriteLine($"| {name} | {table.Labels.ItemCount} | {scored} | {string.Join(" | ", scores)} |");
+            var expectation = RandomTieExpectation(table, truth).ToString("0.0000", CultureInfo.InvariantCulture);
+            Console.WriteLine($"| {name} | {table.Labels.ItemCount} | {scored} | {expectation} | {string.Join(" | ", scores)} |");
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Majority vote with ties broken uniformly at random, as an expectation (the README's reference MV): an item whose
+    /// top vote count is shared by t classes, the truth among them, counts 1/t.
+    /// </summary>
+    public static double RandomTieExpectation(Crowd.Consensus.Engine.LabelTable table, IReadOnlyDictionary<string, string> truth)
+    {
+        var data = table.Labels;
+        var votes = new int[data.ClassCount];
+        var credit = 0.0;
+        var n = 0;
+        for (var i = 0; i < data.ItemCount; i++)
+        {
+            if (data.LabelCount(i) == 0 || !truth.TryGetValue(table.ItemNames[i], out var t))
+            {
+                continue;
+            }
+
+            n++;
+            Array.Clear(votes);
+            for (var r = data.ItemStart[i]; r < data.ItemStart[i + 1]; r++)
+            {
+                votes[data.Labels[r]]++;
+            }
+
+            var top = votes.Max();
+            var tied = votes.Count(v => v == top);
+            var truthClass = table.ClassIndex(t);
+            if (truthClass >= 0 && votes[truthClass] == top)
+            {
+                credit += 1.0 / tied;
+            }
+        }
+
+        return credit / n;
     }
 
     /// <summary>Correct and scored counts over items with both a truth and at least one label.</summary>

@@ -108,7 +108,9 @@ public static class DawidSkene
             {
                 for (var c = 0; c < k; c++)
                 {
-                    target[(l * k) + c] = Math.Log(Math.Max(block[(l * k) + c] / denominators[c], EmCommon.MinProbability));
+                    // A worker with no (expected) items of class c says nothing about it: uniform row, not 0/0.
+                    var p = denominators[c] > 0 ? block[(l * k) + c] / denominators[c] : 1.0 / k;
+                    target[(l * k) + c] = Math.Log(Math.Max(p, EmCommon.MinProbability));
                 }
             }
         }

@@ -73,7 +73,7 @@ internal static class EmCommon
 
         for (var c = 0; c < k; c++)
         {
-            logPrior[c] = Math.Log(Math.Max(sum[c] / total, MinProbability));
+            logPrior[c] = total > 0 ? Math.Log(Math.Max(sum[c] / total, MinProbability)) : -Math.Log(k);
         }
     }
 

@@ -44,7 +44,7 @@ public static class OneCoinDawidSkene
 
             for (var w = 0; w < accuracy.Length; w++)
             {
-                var a = (hits[w] + s) / (totals[w] + (2 * s));
+                var a = totals[w] + (2 * s) > 0 ? (hits[w] + s) / (totals[w] + (2 * s)) : 0.5;
                 accuracy[w] = a;
                 logRight[w] = Math.Log(Math.Max(a, EmCommon.MinProbability));
                 logWrong[w] = k > 1 ? Math.Log(Math.Max((1 - a) / (k - 1), EmCommon.MinProbability)) : 0;

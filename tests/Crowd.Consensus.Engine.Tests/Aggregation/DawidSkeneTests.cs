@@ -177,4 +177,25 @@ public class DawidSkeneTests
             }
         }
     }
+
+    [Test]
+    public void Run_NoSmoothingAndAWorkerWhoNeverSeesAClass_PosteriorsStayFinite()
+    {
+        // Worker 2 only labels items of class 0, so its rows for classes 1 and 2 have no mass (0/0 without a guard).
+        var data = CrowdLabels.Create(
+            4, 3, 3,
+            [0, 0, 0, 1, 1, 2, 2, 3, 3],
+            [0, 1, 2, 0, 1, 0, 1, 0, 1],
+            [0, 0, 0, 1, 1, 2, 2, 1, 2]);
+
+        var result = DawidSkene.Run(data, new EmOptions { Smoothing = 0 }).Result;
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.That(result.Posterior(i).ToArray(), Is.All.Not.NaN);
+            Assert.That(result.Posterior(i).ToArray().Sum(), Is.EqualTo(1.0).Within(1e-9));
+        }
+
+        Assert.That(result.Label(0), Is.EqualTo(0));
+    }
 }
