@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Crowd.Consensus.Engine.Aggregation;
 
 /// <summary>
@@ -11,43 +14,74 @@ public static class DawidSkene
         ArgumentNullException.ThrowIfNull(data);
         options ??= EmOptions.Default;
         var k = data.ClassCount;
-        var kk = k * k;
+        var estimatePrior = options.EstimateClassPrior ?? true;
         var gold = options.GoldArray(data.ItemCount, k);
         var t = EmCommon.VoteShares(data, gold);
         var logPrior = new double[k];
-        // Layout [worker][observed][true]: one observation reads K contiguous values.
-        var logConf = new double[data.WorkerCount * kk];
-        var counts = new double[data.WorkerCount * kk];
+        var priorSums = new double[k];
+        // Layout [worker][observed][true]: one observation reads (and adds) K contiguous values.
+        var logConf = new double[data.WorkerCount * k * k];
+        var counts = new double[logConf.Length];
         var start = data.ItemStartArray;
         var workers = data.WorkerArray;
         var labels = data.LabelArray;
-        var acc = new double[k];
+        Span<double> acc = stackalloc double[k];
         var ll = double.NaN;
         var iterations = 0;
         var converged = false;
 
+        // Initial M-step from the vote shares.
+        Accumulate(data, t, gold, options.Smoothing, counts, priorSums);
+        Normalise(counts, priorSums, k, estimatePrior, logConf, logPrior);
+
+        ref var confBase = ref MemoryMarshal.GetArrayDataReference(logConf);
+        ref var countBase = ref MemoryMarshal.GetArrayDataReference(counts);
         while (iterations < options.MaxIterations)
         {
-            MStep(data, t, gold, options.Smoothing, options.EstimateClassPrior ?? true, counts, logConf, logPrior);
             iterations++;
-
             var previous = ll;
             ll = 0;
+            Array.Fill(counts, options.Smoothing);
+            priorSums.AsSpan().Fill(options.Smoothing);
+
+            // One pass per iteration: the E-step for an item, then its share of the next M-step's counts.
             for (var i = 0; i < data.ItemCount; i++)
             {
-                Array.Copy(logPrior, acc, k);
-                for (var r = start[i]; r < start[i + 1]; r++)
+                var first = start[i];
+                var end = start[i + 1];
+                logPrior.CopyTo(acc);
+                for (var r = first; r < end; r++)
                 {
-                    var row = logConf.AsSpan(((workers[r] * k) + labels[r]) * k, k);
-                    for (var c = 0; c < k; c++)
+                    ref var row = ref Unsafe.Add(ref confBase, ((workers[r] * k) + labels[r]) * k);
+                    for (var c = 0; c < acc.Length; c++)
                     {
-                        acc[c] += row[c];
+                        acc[c] += Unsafe.Add(ref row, c);
                     }
                 }
 
-                ll += EmCommon.Normalise(acc, t.AsSpan(i * k, k), gold[i]);
+                var posterior = t.AsSpan(i * k, k);
+                ll += EmCommon.Normalise(acc, posterior, gold[i]);
+                if (end == first && gold[i] < 0)
+                {
+                    continue;
+                }
+
+                for (var c = 0; c < posterior.Length; c++)
+                {
+                    priorSums[c] += posterior[c];
+                }
+
+                for (var r = first; r < end; r++)
+                {
+                    ref var cell = ref Unsafe.Add(ref countBase, ((workers[r] * k) + labels[r]) * k);
+                    for (var c = 0; c < posterior.Length; c++)
+                    {
+                        Unsafe.Add(ref cell, c) += posterior[c];
+                    }
+                }
             }
 
+            Normalise(counts, priorSums, k, estimatePrior, logConf, logPrior);
             if (EmCommon.Converged(previous, ll, options.Tolerance))
             {
                 converged = true;
@@ -68,16 +102,27 @@ public static class DawidSkene
             new DawidSkeneModel(k, data.WorkerCount, prior, conf));
     }
 
-    private static void MStep(CrowdLabels data, double[] t, int[] gold, double smoothing, bool estimatePrior, double[] counts, double[] logConf, double[] logPrior)
+    private static void Accumulate(CrowdLabels data, double[] t, int[] gold, double smoothing, double[] counts, double[] priorSums)
     {
         var k = data.ClassCount;
         var start = data.ItemStartArray;
         var workers = data.WorkerArray;
         var labels = data.LabelArray;
         Array.Fill(counts, smoothing);
+        priorSums.AsSpan().Fill(smoothing);
         for (var i = 0; i < data.ItemCount; i++)
         {
+            if (start[i + 1] == start[i] && gold[i] < 0)
+            {
+                continue;
+            }
+
             var row = t.AsSpan(i * k, k);
+            for (var c = 0; c < k; c++)
+            {
+                priorSums[c] += row[c];
+            }
+
             for (var r = start[i]; r < start[i + 1]; r++)
             {
                 var cell = counts.AsSpan(((workers[r] * k) + labels[r]) * k, k);
@@ -87,11 +132,14 @@ public static class DawidSkene
                 }
             }
         }
+    }
 
-        // Normalise over the observed label for each (worker, true class).
+    /// <summary>M-step from accumulated counts: each (worker, true class) normalised over the observed label, and the prior.</summary>
+    private static void Normalise(double[] counts, double[] priorSums, int k, bool estimatePrior, double[] logConf, double[] logPrior)
+    {
         var kk = k * k;
         Span<double> denominators = stackalloc double[k];
-        for (var w = 0; w < data.WorkerCount; w++)
+        for (var w = 0; w < counts.Length / kk; w++)
         {
             var block = counts.AsSpan(w * kk, kk);
             denominators.Clear();
@@ -115,7 +163,16 @@ public static class DawidSkene
             }
         }
 
-        EmCommon.UpdateLogPrior(data, gold, t, smoothing, logPrior, estimatePrior);
+        var total = 0.0;
+        foreach (var x in priorSums)
+        {
+            total += x;
+        }
+
+        for (var c = 0; c < k; c++)
+        {
+            logPrior[c] = estimatePrior && total > 0 ? Math.Log(Math.Max(priorSums[c] / total, EmCommon.MinProbability)) : -Math.Log(k);
+        }
     }
 }
 
