@@ -58,7 +58,7 @@ internal static class MedicalCrowdSimulator
             var total = perItem + goldPerItem;
             var fixedTotal = fixed5.Annotations / (double)fixed5.Tasks;
             Console.WriteLine(Invariant(
-                $"| {policies[p].Name} | {t.Correct / (double)t.Tasks:0.0000} | {perItem:0.00} | {goldPerItem:0.00} | {total:0.00} | {total / fixedTotal:0.000}x | {100.0 * t.Escalated / t.Tasks:0.0}% |"));
+                $"| {policies[p].Name} | {t.Correct / (double)t.Tasks:0.0000} | {perItem:0.000} | {goldPerItem:0.000} | {total:0.000} | {total / fixedTotal:0.000}x | {100.0 * t.Escalated / t.Tasks:0.0}% |"));
         }
 
         return 0;
