@@ -113,4 +113,27 @@ public sealed record LabelTable(
 
         return -1;
     }
+
+    /// <summary>
+    /// Scores one class per item against truth by item name, as shared/data/README.md says: only items with both a
+    /// truth and at least one label count.
+    /// </summary>
+    public (int Correct, int Scored) Score(ReadOnlySpan<int> labels, IReadOnlyDictionary<string, string> truth)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        var correct = 0;
+        var scored = 0;
+        for (var i = 0; i < Labels.ItemCount; i++)
+        {
+            if (Labels.LabelCount(i) == 0 || !truth.TryGetValue(ItemNames[i], out var t))
+            {
+                continue;
+            }
+
+            scored++;
+            correct += string.Equals(ClassNames[labels[i]], t, StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        return (correct, scored);
+    }
 }

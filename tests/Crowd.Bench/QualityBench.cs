@@ -42,7 +42,7 @@ internal static class QualityBench
             foreach (var (_, method) in methods)
             {
                 var result = Aggregator.Run(method, table.Labels);
-                var (correct, n) = Score(table, result, truth);
+                var (correct, n) = table.Score(result.Labels, truth);
                 scored = n;
                 scores.Add((correct / (double)n).ToString("0.0000", CultureInfo.InvariantCulture));
             }
@@ -88,28 +88,5 @@ internal static class QualityBench
         }
 
         return credit / n;
-    }
-
-    /// <summary>Correct and scored counts over items with both a truth and at least one label.</summary>
-    public static (int Correct, int Scored) Score(
-        Crowd.Consensus.Engine.LabelTable table, AggregationResult result, IReadOnlyDictionary<string, string> truth)
-    {
-        var correct = 0;
-        var n = 0;
-        for (var i = 0; i < table.Labels.ItemCount; i++)
-        {
-            if (table.Labels.LabelCount(i) == 0 || !truth.TryGetValue(table.ItemNames[i], out var t))
-            {
-                continue;
-            }
-
-            n++;
-            if (string.Equals(table.ClassNames[result.Label(i)], t, StringComparison.Ordinal))
-            {
-                correct++;
-            }
-        }
-
-        return (correct, n);
     }
 }

@@ -26,7 +26,7 @@ internal static class SmoothingBench
             var cells = Smoothings.Select(s =>
             {
                 var result = DawidSkene.Run(table.Labels, new EmOptions { Smoothing = s }).Result;
-                var (correct, n) = QualityBench.Score(table, result, truth);
+                var (correct, n) = table.Score(result.Labels, truth);
                 return string.Create(CultureInfo.InvariantCulture, $"{correct / (double)n:0.0000} ({result.Iterations} it)");
             });
             Console.WriteLine($"| {Path.GetFileName(dir)} | {string.Join(" | ", cells)} |");

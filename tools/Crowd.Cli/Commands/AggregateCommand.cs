@@ -111,19 +111,13 @@ public static class AggregateCommand
 
     private static void ReportAccuracy(LabelTable table, AggregationResult result, int[]? gold, Dictionary<string, string> truth)
     {
-        var correct = 0;
-        var scored = 0;
-        for (var i = 0; i < table.Labels.ItemCount; i++)
+        var final = new int[table.Labels.ItemCount];
+        for (var i = 0; i < final.Length; i++)
         {
-            if (table.Labels.LabelCount(i) == 0 || !truth.TryGetValue(table.ItemNames[i], out var t))
-            {
-                continue;
-            }
-
-            scored++;
-            correct += string.Equals(table.ClassNames[Final(result, gold, i).Label], t, StringComparison.Ordinal) ? 1 : 0;
+            final[i] = Final(result, gold, i).Label;
         }
 
+        var (correct, scored) = table.Score(final, truth);
         var accuracy = scored == 0 ? double.NaN : correct / (double)scored;
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy {accuracy:0.0000} ({correct}/{scored} items with truth and labels)"));
     }
