@@ -50,21 +50,27 @@ public static class KrippendorffAlpha
     }
 
     /// <summary>Alpha over the values each unit received (from any coders, missing values simply absent).</summary>
+    /// <remarks>
+    /// Works from the pairable values rather than a values x values coincidence matrix, so continuous measurements with
+    /// many distinct values need memory linear in the data: observed disagreement sums over pairs within each unit;
+    /// expected disagreement uses closed forms for nominal, interval and ordinal (the ordinal distance of Krippendorff
+    /// 2011 is the interval distance between mid-ranks) and a loop over distinct-value pairs for ratio.
+    /// </remarks>
     public static AlphaResult FromUnits(IReadOnlyList<double[]> units, AlphaMetric metric)
     {
         ArgumentNullException.ThrowIfNull(units);
-        // Distinct values, sorted: ordinal distances depend on rank order.
-        var distinct = new SortedSet<double>();
+        var pairable = new List<double[]>(units.Count);
+        var counts = new SortedDictionary<double, int>();
         foreach (var unit in units)
         {
-            if (unit.Length < 2)
+            if (unit is null || unit.Length < 2)
             {
                 continue;
             }
 
             foreach (var v in unit)
             {
-                if (double.IsNaN(v) || double.IsInfinity(v))
+                if (!double.IsFinite(v))
                 {
                     throw new ArgumentException("values must be finite numbers");
                 }
@@ -74,88 +80,87 @@ public static class KrippendorffAlpha
                     throw new ArgumentException("ratio data must be non-negative");
                 }
 
-                distinct.Add(v);
+                counts[v] = counts.GetValueOrDefault(v) + 1;
             }
+
+            pairable.Add(unit);
         }
 
-        var scale = distinct.ToArray();
-        var v2 = scale.Length;
-        var index = new Dictionary<double, int>(v2);
-        for (var c = 0; c < v2; c++)
-        {
-            index[scale[c]] = c;
-        }
-
-        // Coincidence matrix: each ordered pair of values within a unit adds 1 / (m_u - 1).
-        var o = new double[v2 * v2];
-        var used = 0;
-        var unitCounts = new Dictionary<int, int>();
-        foreach (var unit in units)
-        {
-            var m = unit.Length;
-            if (m < 2)
-            {
-                continue;
-            }
-
-            used++;
-            unitCounts.Clear();
-            foreach (var v in unit)
-            {
-                var c = index[v];
-                unitCounts[c] = unitCounts.GetValueOrDefault(c) + 1;
-            }
-
-            foreach (var (c, nc) in unitCounts)
-            {
-                foreach (var (d, nd) in unitCounts)
-                {
-                    var pairsCd = c == d ? (double)nc * (nc - 1) : (double)nc * nd;
-                    o[(c * v2) + d] += pairsCd / (m - 1);
-                }
-            }
-        }
-
-        var marginals = new double[v2];
-        var n = 0.0;
-        for (var c = 0; c < v2; c++)
-        {
-            for (var d = 0; d < v2; d++)
-            {
-                marginals[c] += o[(c * v2) + d];
-            }
-
-            n += marginals[c];
-        }
-
+        var values = counts.Keys.ToArray();
+        var marginals = counts.Values.Select(c => (double)c).ToArray();
+        var n = marginals.Sum();
         if (n < 2)
         {
-            return new AlphaResult(double.NaN, double.NaN, double.NaN, (int)Math.Round(n), used);
+            return new AlphaResult(double.NaN, double.NaN, double.NaN, (int)n, pairable.Count);
         }
 
-        // Cumulative marginals for the ordinal metric.
-        var cumulative = new double[v2 + 1];
-        for (var c = 0; c < v2; c++)
+        // Coordinates whose squared difference is the metric's distance (interval: the value; ordinal: its mid-rank).
+        var coordinate = new Dictionary<double, double>(values.Length);
+        var cumulative = 0.0;
+        for (var c = 0; c < values.Length; c++)
         {
-            cumulative[c + 1] = cumulative[c] + marginals[c];
+            coordinate[values[c]] = metric == AlphaMetric.Ordinal ? cumulative + (marginals[c] / 2) : values[c];
+            cumulative += marginals[c];
         }
 
         var observed = 0.0;
-        var expected = 0.0;
-        for (var c = 0; c < v2; c++)
+        foreach (var unit in pairable)
         {
-            for (var d = c + 1; d < v2; d++)
+            var sum = 0.0;
+            for (var a = 0; a < unit.Length; a++)
             {
-                var delta = Delta(metric, c, d, scale, marginals, cumulative);
-                observed += 2 * o[(c * v2) + d] * delta;
-                expected += 2 * marginals[c] * marginals[d] * delta;
+                for (var b = a + 1; b < unit.Length; b++)
+                {
+                    sum += 2 * Delta(metric, unit[a], unit[b], coordinate);
+                }
             }
+
+            observed += sum / (unit.Length - 1);
+        }
+
+        double expected;
+        switch (metric)
+        {
+            case AlphaMetric.Nominal:
+                expected = (n * n) - marginals.Sum(m => m * m);
+                break;
+            case AlphaMetric.Interval or AlphaMetric.Ordinal:
+                {
+                    // sum_{c,d} n_c n_d (x_c - x_d)^2 = 2 n sum n_c x_c^2 - 2 (sum n_c x_c)^2, centred for accuracy.
+                    var mean = 0.0;
+                    for (var c = 0; c < values.Length; c++)
+                    {
+                        mean += marginals[c] * coordinate[values[c]] / n;
+                    }
+
+                    var squares = 0.0;
+                    for (var c = 0; c < values.Length; c++)
+                    {
+                        var x = coordinate[values[c]] - mean;
+                        squares += marginals[c] * x * x;
+                    }
+
+                    expected = 2 * n * squares;
+                    break;
+                }
+
+            default:
+                expected = 0;
+                for (var c = 0; c < values.Length; c++)
+                {
+                    for (var d = c + 1; d < values.Length; d++)
+                    {
+                        expected += 2 * marginals[c] * marginals[d] * Delta(metric, values[c], values[d], coordinate);
+                    }
+                }
+
+                break;
         }
 
         var dO = observed / n;
         var dE = expected / (n * (n - 1));
         double alpha;
-        if (dE <= 0)
+        if (dE <= 1e-15 * Math.Max(1, dO))
         {
             // A single value throughout: no variation to disagree about.
             alpha = dO <= 0 ? 1.0 : double.NaN;
@@ -165,38 +170,30 @@ public static class KrippendorffAlpha
             alpha = 1 - (dO / dE);
         }
 
-        return new AlphaResult(alpha, dO, dE, (int)Math.Round(n), used);
+        return new AlphaResult(alpha, dO, dE, (int)n, pairable.Count);
     }
 
-    /// <summary>Squared distance between the c-th and d-th distinct values (c &lt; d).</summary>
-    private static double Delta(AlphaMetric metric, int c, int d, double[] scale, double[] marginals, double[] cumulative)
+    /// <summary>Squared distance between two values under the metric.</summary>
+    private static double Delta(AlphaMetric metric, double a, double b, Dictionary<double, double> coordinate)
     {
+        if (a == b)
+        {
+            return 0;
+        }
+
         switch (metric)
         {
             case AlphaMetric.Nominal:
                 return 1;
-            case AlphaMetric.Ordinal:
+            case AlphaMetric.Ordinal or AlphaMetric.Interval:
                 {
-                    // (sum_{g=c..d} n_g - (n_c + n_d) / 2)^2
-                    var s = cumulative[d + 1] - cumulative[c] - ((marginals[c] + marginals[d]) / 2);
-                    return s * s;
-                }
-
-            case AlphaMetric.Interval:
-                {
-                    var s = scale[c] - scale[d];
+                    var s = coordinate[a] - coordinate[b];
                     return s * s;
                 }
 
             case AlphaMetric.Ratio:
                 {
-                    var sum = scale[c] + scale[d];
-                    if (sum == 0)
-                    {
-                        return 0;
-                    }
-
-                    var s = (scale[c] - scale[d]) / sum;
+                    var s = (a - b) / (a + b);
                     return s * s;
                 }
 

@@ -105,4 +105,24 @@ public class KrippendorffAlphaTests
 
         Assert.That(KrippendorffAlpha.FromMatrix(values, 2, AlphaMetric.Nominal).Alpha, Is.EqualTo(expected).Within(1e-12));
     }
+
+    [Test]
+    public void FromUnits_ContinuousMeasurementsFromKnownModel_IntervalAlphaIsReliabilityRatio()
+    {
+        // value = truth + noise with truth ~ N(0, 2^2), noise ~ N(0, 1): interval alpha tends to 4 / (4 + 1) = 0.8.
+        // 60,000 distinct values: a values x values coincidence matrix would not fit in memory.
+        var rng = new Random(19);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var units = new List<double[]>();
+        for (var u = 0; u < 20_000; u++)
+        {
+            var truth = 2 * Normal();
+            units.Add([truth + Normal(), truth + Normal(), truth + Normal()]);
+        }
+
+        var result = KrippendorffAlpha.FromUnits(units, AlphaMetric.Interval);
+
+        Assert.That(result.Alpha, Is.EqualTo(0.8).Within(0.01));
+        Assert.That(result.PairableValues, Is.EqualTo(60_000));
+    }
 }
