@@ -15,6 +15,9 @@ namespace Crowd.Cli.Commands;
 /// </remarks>
 public static class AggregateCommand
 {
+    /// <summary>Per-worker confusion matrices grow with the square of the class count; beyond this the input is not classification.</summary>
+    private const int MaxClasses = 1000;
+
     private const string Usage = "crowd aggregate --method mv|wmv|one-coin-ds|ds|glad --input FILE [--gold FILE] [--truth FILE]";
 
     public static int Run(string[] args)
@@ -47,6 +50,11 @@ public static class AggregateCommand
             if (data.Count == 0)
             {
                 throw new CsvFormatException($"{input}: no labels (every label is empty)");
+            }
+
+            if (data.ClassCount > MaxClasses)
+            {
+                throw new CsvFormatException($"{input}: {data.ClassCount} distinct labels; aggregation is for classification with at most {MaxClasses} classes");
             }
 
             int[]? gold = null;

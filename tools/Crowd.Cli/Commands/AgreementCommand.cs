@@ -16,6 +16,8 @@ namespace Crowd.Cli.Commands;
 /// </remarks>
 public static class AgreementCommand
 {
+    private const int MaxKappaCategories = 1000;
+
     private const string Usage =
         "crowd agreement --metric cohen|cohen-linear|cohen-quadratic|fleiss|alpha-nominal|alpha-ordinal|alpha-interval|alpha-ratio --input FILE";
 
@@ -76,6 +78,11 @@ public static class AgreementCommand
         if (data.Count == 0)
         {
             throw new CsvFormatException($"{input}: no labels (every label is empty)");
+        }
+
+        if (data.ClassCount > MaxKappaCategories && !metric.StartsWith("alpha", StringComparison.Ordinal))
+        {
+            throw new CsvFormatException($"{input}: {data.ClassCount} distinct labels; kappa is for at most {MaxKappaCategories} categories (use an alpha metric for measurements)");
         }
 
         switch (metric)
