@@ -3,6 +3,9 @@ namespace Crowd.Consensus.Engine.Online;
 /// <summary>One annotation of a classification task: the class chosen and the reliability of the worker who chose it.</summary>
 public readonly record struct Vote(int Label, WorkerReliability Reliability);
 
+/// <summary>One annotation as the consensus service stores it: who, and which class (index into the schema's classes).</summary>
+public readonly record struct Annotation(string WorkerId, int Label);
+
 /// <summary>A batch's consensus settings (API.md: <c>redundancy.min</c>, <c>redundancy.max</c>, <c>acceptance.threshold</c>).</summary>
 public sealed record DecisionPolicy
 {
@@ -84,6 +87,26 @@ public static class OnlineDecision
             ? DecisionOutcome.Accept
             : n >= policy.MaxAnnotations ? DecisionOutcome.Escalate : DecisionOutcome.More;
         return new TaskDecision(outcome, candidate, confidence, posterior, n == 0 ? 0 : agreeing / (double)n);
+    }
+
+    /// <summary>
+    /// Decides a task from stored annotations, looking up each worker's current reliability
+    /// (<paramref name="reliabilityOf"/> should return a new-worker prior such as <see cref="OneCoinReliability.NewWorker"/>
+    /// for a worker it does not know).
+    /// </summary>
+    public static TaskDecision Decide(
+        IReadOnlyList<Annotation> annotations, Func<string, WorkerReliability> reliabilityOf, int classCount,
+        DecisionPolicy policy, IReadOnlyList<double>? classPrior = null)
+    {
+        ArgumentNullException.ThrowIfNull(annotations);
+        ArgumentNullException.ThrowIfNull(reliabilityOf);
+        var votes = new Vote[annotations.Count];
+        for (var i = 0; i < votes.Length; i++)
+        {
+            votes[i] = new Vote(annotations[i].Label, reliabilityOf(annotations[i].WorkerId));
+        }
+
+        return Decide(votes, classCount, policy, classPrior);
     }
 
     /// <summary>Posterior over classes: prior times each worker's probability of the answer given, normalised (log space).</summary>

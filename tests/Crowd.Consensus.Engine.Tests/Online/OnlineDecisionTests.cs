@@ -137,4 +137,17 @@ public class OnlineDecisionTests
         Assert.That(() => new DecisionPolicy(1, 2, 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => new DecisionPolicy(1, 2, 1.01), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
+
+    [Test]
+    public void Decide_StoredAnnotationsWithUnknownWorker_UsesTheLookupAndItsPrior()
+    {
+        var known = new Dictionary<string, WorkerReliability> { ["w1"] = new OneCoinReliability(9, 1) };
+        Annotation[] annotations = [new("w1", 1), new("w2", 1)];
+
+        var decision = OnlineDecision.Decide(annotations, id => known.GetValueOrDefault(id, OneCoinReliability.NewWorker), 2, Policy);
+
+        // 0.9 * 0.8 / (0.9 * 0.8 + 0.1 * 0.2)
+        Assert.That(decision.Confidence, Is.EqualTo(0.72 / 0.74).Within(1e-12));
+        Assert.That(decision.Outcome, Is.EqualTo(DecisionOutcome.Accept));
+    }
 }
