@@ -86,6 +86,12 @@ public static class AggregateCommand
             Console.Error.WriteLine($"aggregate: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect, not bad input: still one line (the contract is no stack traces), exit code 1.
+            Console.Error.WriteLine($"aggregate: internal error: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
     }
 
     private static void Write(LabelTable table, AggregationResult result, int[]? gold)

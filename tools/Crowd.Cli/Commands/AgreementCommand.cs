@@ -67,6 +67,12 @@ public static class AgreementCommand
             Console.Error.WriteLine($"agreement: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect, not bad input: still one line (the contract is no stack traces), exit code 1.
+            Console.Error.WriteLine($"agreement: internal error: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
     }
 
     private static bool IsMetric(string metric) => metric is "cohen" or "cohen-linear" or "cohen-quadratic" or "fleiss"
