@@ -5,7 +5,7 @@ namespace Crowd.Consensus.Engine.Aggregation;
 
 /// <summary>
 /// Full Dawid-Skene EM (Dawid and Skene 1979): a confusion matrix per worker and class priors, initialised from
-/// each item's vote shares. Repeated observations of an item by the same worker each count once.
+/// each item's vote shares. A worker who labels an item several times contributes every row as one observation.
 /// </summary>
 public static class DawidSkene
 {
