@@ -1,8 +1,30 @@
-if (args is ["relay-lag", ..])
+using Crowd.Bench;
+using Crowd.Bench.Messaging;
+
+// Benchmarks and quality tables: ./crowd bench <name> (dotnet run -c Release --project tests/Crowd.Bench -- <name>).
+var name = args.Length > 0 ? args[0] : "help";
+var dataRoot = args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data");
+return name switch
 {
-    await Crowd.Bench.Messaging.RelayLagBenchmark.RunAsync();
+    "ds" => SpeedBench.Run(),
+    "ds-memory" => SpeedBench.Memory(),
+    "quality" => QualityBench.Run(dataRoot),
+    "simulate" => MedicalCrowdSimulator.Run(),
+    "smoothing" => SmoothingBench.Run(dataRoot),
+    "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
+    "relay-lag" => await RelayLagBenchmark.RunAsync(),
+    _ => Usage(),
+};
+
+static int WriteSynthetic(string prefix)
+{
+    Synthetic.Generate().WriteCsv($"{prefix}-labels.csv", $"{prefix}-truth.csv");
+    Console.WriteLine($"wrote {prefix}-labels.csv and {prefix}-truth.csv");
     return 0;
 }
 
-Console.WriteLine("usage: crowd bench relay-lag");
-return 2;
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag");
+    return 2;
+}

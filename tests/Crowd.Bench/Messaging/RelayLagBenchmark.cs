@@ -36,7 +36,8 @@ public sealed class LagProbeConsumer : IConsumer<LagProbe>
 /// </summary>
 public static class RelayLagBenchmark
 {
-    public static async Task RunAsync()
+    /// <summary>Needs the PostgreSQL and RabbitMQ of <c>./crowd up</c> (or CROWD_PG, CROWD_RABBIT_*).</summary>
+    public static async Task<int> RunAsync()
     {
         var database = TestInfrastructure.UniqueName("bench");
         var virtualHost = TestInfrastructure.UniqueName("bench");
@@ -56,6 +57,7 @@ public static class RelayLagBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ratio idle outbox / direct publish, p50: {idle / direct:F2}x; load p50 / idle p50: {loaded / idle:F2}x"));
             await host.StopAsync();
+            return 0;
         }
         finally
         {

@@ -1,3 +1,0 @@
-namespace Crowd.Consensus.Engine;
-
-internal static class Placeholder;

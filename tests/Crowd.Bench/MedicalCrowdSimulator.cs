@@ -1,0 +1,294 @@
+using System.Globalization;
+using Crowd.Consensus.Engine;
+using Crowd.Consensus.Engine.Aggregation;
+using Crowd.Consensus.Engine.Online;
+
+namespace Crowd.Bench;
+
+/// <summary>
+/// A seeded simulated medical crowd: 4 ordinal classes (normal, benign, suspicious, malignant) with a skewed prevalence,
+/// 250 workers drawn from a realistic spread (experts, typical, weak, spammers, adversarial), each with a confusion
+/// matrix whose errors fall mostly on neighbouring classes. Fixed k-vote majority is compared with the online decision
+/// under dynamic redundancy, with reliabilities learned from gold tasks served at a 5% rate and from finalized labels.
+/// </summary>
+internal static class MedicalCrowdSimulator
+{
+    private const int Classes = 4;
+    private const int WorkerCount = 250;
+    private const int TaskCount = 10_000;
+    private const double GoldRate = 0.05;
+    private static readonly double[] Prevalence = [0.55, 0.25, 0.12, 0.08];
+
+    public static int Run(int seeds = 5)
+    {
+        var policies = new (string Name, Func<Random, World, PolicyResult> Run)[]
+        {
+            ("fixed 3, majority vote", (rng, w) => Fixed(rng, w, 3, useDs: false)),
+            ("fixed 5, majority vote", (rng, w) => Fixed(rng, w, 5, useDs: false)),
+            ("fixed 5, batch Dawid-Skene (reference)", (rng, w) => Fixed(rng, w, 5, useDs: true)),
+            ("dynamic one-coin, min 2, max 7, 0.95", (rng, w) => Dynamic(rng, w, 2, confusion: false)),
+            ("dynamic one-coin, min 3, max 7, 0.95", (rng, w) => Dynamic(rng, w, 3, confusion: false)),
+            ("dynamic confusion matrix, min 2, max 7, 0.95", (rng, w) => Dynamic(rng, w, 2, confusion: true)),
+            ("dynamic confusion matrix, min 3, max 7, 0.95", (rng, w) => Dynamic(rng, w, 3, confusion: true)),
+            ("fixed 5, majority vote + gold 5% + suspension", (rng, w) => Fixed(rng, w, 5, useDs: false, suspend: true)),
+            ("dynamic one-coin, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: false, suspend: true)),
+            ("dynamic confusion matrix, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: true, suspend: true)),
+        };
+
+        var totals = new PolicyResult[policies.Length];
+        for (var seed = 1; seed <= seeds; seed++)
+        {
+            var world = World.Create(new Random(seed));
+            for (var p = 0; p < policies.Length; p++)
+            {
+                var r = policies[p].Run(new Random(1000 + seed), world);
+                totals[p] = totals[p] is null ? r : totals[p].Add(r);
+            }
+        }
+
+        var fixed5 = totals[1];
+        Console.WriteLine(Invariant($"simulated medical crowd: {TaskCount:N0} tasks x {seeds} seeds, {WorkerCount} workers, {Classes} classes, prevalence {string.Join('/', Prevalence)}"));
+        Console.WriteLine("| policy | accuracy | annotations per item | + gold per item | total per item | total vs fixed 5 | escalated |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        for (var p = 0; p < policies.Length; p++)
+        {
+            var t = totals[p];
+            var perItem = t.Annotations / (double)t.Tasks;
+            var goldPerItem = t.Gold / (double)t.Tasks;
+            var total = perItem + goldPerItem;
+            var fixedTotal = fixed5.Annotations / (double)fixed5.Tasks;
+            Console.WriteLine(Invariant(
+                $"| {policies[p].Name} | {t.Correct / (double)t.Tasks:0.0000} | {perItem:0.000} | {goldPerItem:0.000} | {total:0.000} | {total / fixedTotal:0.000}x | {100.0 * t.Escalated / t.Tasks:0.0}% |"));
+        }
+
+        return 0;
+    }
+
+    private static PolicyResult Fixed(Random rng, World world, int k, bool useDs, bool suspend = false)
+    {
+        var pool = new WorkerPool(rng, world, confusion: false, suspend);
+        var items = new int[TaskCount * k];
+        var workers = new int[TaskCount * k];
+        var labels = new int[TaskCount * k];
+        var chosen = new HashSet<int>();
+        var r = 0;
+        for (var i = 0; i < TaskCount; i++)
+        {
+            chosen.Clear();
+            while (chosen.Count < k)
+            {
+                var w = suspend ? pool.Next(chosen) : rng.Next(WorkerCount);
+                if (chosen.Add(w))
+                {
+                    items[r] = i;
+                    workers[r] = w;
+                    labels[r] = world.Answer(rng, w, world.Truth[i]);
+                    r++;
+                }
+            }
+        }
+
+        var data = CrowdLabels.Create(TaskCount, WorkerCount, Classes, items, workers, labels);
+        var result = useDs ? DawidSkene.Run(data).Result : MajorityVote.Run(data);
+        var correct = 0;
+        for (var i = 0; i < TaskCount; i++)
+        {
+            correct += result.Label(i) == world.Truth[i] ? 1 : 0;
+        }
+
+        return new PolicyResult(TaskCount, correct, TaskCount * k, pool.Gold, 0);
+    }
+
+    private static PolicyResult Dynamic(Random rng, World world, int min, bool confusion, bool suspend = false)
+    {
+        var policy = new DecisionPolicy(min, 7, 0.95);
+        var pool = new WorkerPool(rng, world, confusion, suspend);
+        var reliability = pool.Reliability;
+
+        // Running class prevalence from finalized labels (Dirichlet(1) start), as the service can track per batch.
+        var classCounts = Enumerable.Repeat(1.0, Classes).ToArray();
+        var annotations = 0;
+        var correct = 0;
+        var escalated = 0;
+        var votes = new List<Vote>(7);
+        var voters = new List<int>(7);
+        for (var i = 0; i < TaskCount; i++)
+        {
+            votes.Clear();
+            voters.Clear();
+            var total = classCounts.Sum();
+            var prior = classCounts.Select(c => c / total).ToArray();
+            TaskDecision decision;
+            do
+            {
+                var w = pool.Next(voters);
+                var label = world.Answer(rng, w, world.Truth[i]);
+                annotations++;
+                voters.Add(w);
+                votes.Add(new Vote(label, reliability[w]));
+                decision = OnlineDecision.Decide(votes, Classes, policy, prior);
+            }
+            while (decision.Outcome == DecisionOutcome.More);
+
+            correct += decision.Candidate == world.Truth[i] ? 1 : 0;
+            if (decision.Outcome == DecisionOutcome.Escalate)
+            {
+                escalated++;
+                continue;
+            }
+
+            var posterior = decision.Posterior.ToArray();
+            for (var v = 0; v < votes.Count; v++)
+            {
+                pool.Update(voters[v], reliability[voters[v]].Observe(votes[v].Label, posterior));
+            }
+
+            for (var c = 0; c < Classes; c++)
+            {
+                classCounts[c] += posterior[c];
+            }
+        }
+
+        return new PolicyResult(TaskCount, correct, annotations, pool.Gold, escalated);
+    }
+
+    /// <summary>
+    /// The platform side: draws a random active worker not yet on the task; at the gold rate the worker first answers a
+    /// gold task, which updates its reliability. With suspension on, a worker whose expected accuracy (weighted by
+    /// prevalence) falls under the floor after enough evidence gets no more tasks.
+    /// </summary>
+    private sealed class WorkerPool(Random rng, World world, bool confusion, bool suspend)
+    {
+        private const double Floor = 0.6;
+        private const double MinEvidence = 10;
+        private readonly bool[] _suspended = new bool[WorkerCount];
+
+        public WorkerReliability[] Reliability { get; } = Enumerable.Range(0, WorkerCount)
+            .Select(_ => confusion ? (WorkerReliability)ConfusionReliability.NewWorker(Classes) : OneCoinReliability.NewWorker)
+            .ToArray();
+
+        public int Gold { get; private set; }
+
+        public int Next(ICollection<int> taken)
+        {
+            while (true)
+            {
+                var w = rng.Next(WorkerCount);
+                if (_suspended[w] || taken.Contains(w))
+                {
+                    continue;
+                }
+
+                if (rng.NextDouble() < GoldRate)
+                {
+                    var truth = Synthetic.Sample(rng, Prevalence);
+                    Update(w, Reliability[w].ObserveGold(world.Answer(rng, w, truth), truth, Classes));
+                    Gold++;
+                    continue;
+                }
+
+                return w;
+            }
+        }
+
+        public void Update(int worker, WorkerReliability updated)
+        {
+            Reliability[worker] = updated;
+            if (suspend && updated.IsBelowFloor(Floor, MinEvidence, Classes, Prevalence))
+            {
+                _suspended[worker] = true;
+            }
+        }
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record PolicyResult(int Tasks, int Correct, int Annotations, int Gold, int Escalated)
+    {
+        public PolicyResult Add(PolicyResult o) =>
+            new(Tasks + o.Tasks, Correct + o.Correct, Annotations + o.Annotations, Gold + o.Gold, Escalated + o.Escalated);
+    }
+
+    /// <summary>The true classes and every worker's confusion matrix (row = truth).</summary>
+    private sealed class World
+    {
+        private readonly double[] _confusion;
+
+        private World(int[] truth, double[] confusion)
+        {
+            Truth = truth;
+            _confusion = confusion;
+        }
+
+        public int[] Truth { get; }
+
+        public static World Create(Random rng)
+        {
+            var confusion = new double[WorkerCount * Classes * Classes];
+            for (var w = 0; w < WorkerCount; w++)
+            {
+                var kind = rng.NextDouble();
+                for (var t = 0; t < Classes; t++)
+                {
+                    var row = confusion.AsSpan(((w * Classes) + t) * Classes, Classes);
+                    if (kind < 0.10)
+                    {
+                        Ordinal(row, t, Uniform(rng, 0.92, 0.98)); // expert
+                    }
+                    else if (kind < 0.70)
+                    {
+                        Ordinal(row, t, Uniform(rng, 0.65, 0.90)); // typical
+                    }
+                    else if (kind < 0.80)
+                    {
+                        Ordinal(row, t, Uniform(rng, 0.45, 0.65)); // weak
+                    }
+                    else if (kind < 0.86)
+                    {
+                        row.Fill(1.0 / Classes); // spammer: clicks at random
+                    }
+                    else if (kind < 0.92)
+                    {
+                        row.Clear();
+                        row[0] = 1; // spammer: always "normal"
+                    }
+                    else
+                    {
+                        // Adversarial: almost never the truth, spread over the other classes.
+                        row.Fill(0.95 / (Classes - 1));
+                        row[t] = 0.05;
+                    }
+                }
+            }
+
+            var truth = new int[TaskCount];
+            for (var i = 0; i < TaskCount; i++)
+            {
+                truth[i] = Synthetic.Sample(rng, Prevalence);
+            }
+
+            return new World(truth, confusion);
+        }
+
+        public int Answer(Random rng, int worker, int truth) =>
+            Synthetic.Sample(rng, _confusion.AsSpan(((worker * Classes) + truth) * Classes, Classes));
+
+        private static double Uniform(Random rng, double lo, double hi) => lo + ((hi - lo) * rng.NextDouble());
+
+        /// <summary>Accuracy on the diagonal; errors weighted exp(-2 |distance|) towards neighbouring classes.</summary>
+        private static void Ordinal(Span<double> row, int t, double accuracy)
+        {
+            var rest = 0.0;
+            for (var o = 0; o < row.Length; o++)
+            {
+                row[o] = o == t ? 0 : Math.Exp(-2.0 * Math.Abs(o - t));
+                rest += row[o];
+            }
+
+            for (var o = 0; o < row.Length; o++)
+            {
+                row[o] = o == t ? accuracy : (1 - accuracy) * row[o] / rest;
+            }
+        }
+    }
+}
