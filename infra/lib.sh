@@ -49,16 +49,22 @@ pid_alive() {
 # The pid recorded in a pid file, or nothing.
 read_pid() { [[ -s $1 ]] && tr -dc '0-9' <"$1" || true; }
 
-# Sends SIGTERM to a process, waits up to $2 seconds (default 15), then SIGKILLs it.
-stop_pid() {
-    local pid=$1 wait_s=${2:-15} i
-    kill -TERM "$pid" 2>/dev/null || return 0
+# Sends SIGTERM to the given processes at once, waits up to $1 seconds for all of them, then SIGKILLs the rest.
+stop_pids() {
+    local wait_s=$1 pid i alive
+    shift
+    (($#)) || return 0
+    kill -TERM "$@" 2>/dev/null || true
     for ((i = 0; i < wait_s * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        alive=()
+        for pid in "$@"; do
+            kill -0 "$pid" 2>/dev/null && alive+=("$pid")
+        done
+        ((${#alive[@]})) || return 0
         sleep 0.1
     done
-    say "pid $pid did not stop within ${wait_s}s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
+    say "pid(s) ${alive[*]} did not stop within ${wait_s}s; killing them"
+    kill -KILL "${alive[@]}" 2>/dev/null || true
 }
 
 # Prints the last $2 lines of a log file, indented, to stderr (used in every "did not start" error). Lines

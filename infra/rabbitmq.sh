@@ -104,7 +104,7 @@ rabbit_wait_ready() {
 rabbit_stop() {
     if rabbit_running; then
         say "stopping RabbitMQ"
-        stop_pid "$(rabbit_pid)" 60
+        stop_pids 60 "$(rabbit_pid)"
     fi
     rm -f "$RABBIT_PIDFILE"
     rabbit_stop_epmd
