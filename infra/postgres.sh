@@ -4,7 +4,8 @@
 #
 # Layout of .crowd/pg (owned by whoever runs the server):
 #   data/          the cluster (PGDATA)
-#   run/           the Unix socket (we connect over TCP; the socket only keeps pg_ctl and postgres happy)
+#   run/           the Unix socket (we connect over TCP; the socket only keeps pg_ctl and postgres happy),
+#                  or /tmp/crowd-<hash>-pg when that path would be too long for a socket
 #   postgres.log   server log (also linked from .crowd/logs/postgres.log)
 #
 # PostgreSQL refuses to run as root. As root we run initdb/pg_ctl as the `postgres` system user, which then must
@@ -15,13 +16,25 @@
 # shellcheck source=infra/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PG_HOME="$CROWD_STATE/pg"
-PG_DATA="$PG_HOME/data"
+PG_LINK="$CROWD_STATE/pg"
+
+# Where the cluster really is: .crowd/pg, or the target of that symlink. The postgres user must be given the
+# real path, since it may not be able to pass through the checkout to follow the link.
+pg_locate() {
+    if [[ -L $PG_LINK ]]; then
+        PG_HOME=$(readlink "$PG_LINK")
+    else
+        PG_HOME=$PG_LINK
+    fi
+    PG_DATA="$PG_HOME/data"
+}
+pg_locate
 
 # Runs a PostgreSQL server binary as the cluster's owner: ourselves, or `postgres` when we are root.
 pg_as_owner() {
     if is_root; then
-        runuser -u postgres -- "$@"
+        # From /: runuser keeps our working directory, which postgres may not be allowed to enter.
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -35,15 +48,16 @@ pg_prepare_dirs() {
     if is_root; then
         id postgres >/dev/null 2>&1 || die "no 'postgres' system user (is postgresql-15 installed?)"
         # A dangling symlink (its /var/tmp target wiped) is recreated below.
-        if [[ ! -e $PG_HOME && ! -L $PG_HOME ]] && ! runuser -u postgres -- test -x "$CROWD_STATE"; then
+        if [[ ! -e $PG_LINK && ! -L $PG_LINK ]] && ! runuser -u postgres -- test -x "$CROWD_STATE"; then
             local target
             target="/var/tmp/crowd-$(printf '%s' "$CROWD_ROOT" | sha256sum | cut -c1-12)/pg"
-            say "postgres cannot reach $CROWD_STATE; cluster goes to $target (symlinked as .crowd/pg)"
-            ln -s "$target" "$PG_HOME"
+            say "postgres cannot reach $CROWD_STATE; the cluster goes to $target (symlinked as .crowd/pg)"
+            ln -s "$target" "$PG_LINK"
+            pg_locate
         fi
-        if [[ -L $PG_HOME ]]; then
-            mkdir -p "$(readlink "$PG_HOME")"
-            chmod 755 "$(dirname "$(readlink "$PG_HOME")")"
+        if [[ -L $PG_LINK ]]; then
+            mkdir -p "$(dirname "$PG_HOME")"
+            chmod 755 "$(dirname "$PG_HOME")"
         fi
         mkdir -p "$PG_HOME"
         chown postgres:postgres "$PG_HOME"
@@ -54,6 +68,12 @@ pg_prepare_dirs() {
         chmod 700 "$PG_HOME"
     fi
     ln -sfn "$PG_HOME/postgres.log" "$CROWD_LOGS/postgres.log"
+    # A Unix socket path has a 107-byte limit; a deep checkout gets a short private directory under /tmp instead.
+    PG_SOCKET_DIR="$PG_HOME/run"
+    if ((${#PG_SOCKET_DIR} > 80)); then
+        PG_SOCKET_DIR="/tmp/crowd-$(printf '%s' "$CROWD_ROOT" | sha256sum | cut -c1-12)-pg"
+        pg_as_owner mkdir -p -m 700 "$PG_SOCKET_DIR"
+    fi
 }
 
 pg_init() {
@@ -89,7 +109,7 @@ pg_start() {
     # Local dev/test cluster only: fsync, synchronous_commit and full_page_writes off trade crash safety for speed
     # (tests create and drop many databases). Production runs with the defaults (all on).
     # max_connections 300: five services' pools plus the tests' own.
-    local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k '$PG_HOME/run' -c max_connections=300"
+    local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k '$PG_SOCKET_DIR' -c max_connections=300"
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     if ! pg_as_owner "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_HOME/postgres.log" -w -t 60 -o "$opts" \
