@@ -5,7 +5,8 @@
 # The ports and credentials below are the defaults the .NET code relies on: change them here and in the
 # services' defaults together, never one without the other.
 
-CROWD_ROOT="${CROWD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}"
+# Always this checkout's root, whatever CROWD_ROOT the caller's environment holds.
+CROWD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 CROWD_STATE="$CROWD_ROOT/.crowd"          # git-ignored: data, logs, pid files, the JWT key
 CROWD_LOGS="$CROWD_STATE/logs"
 CROWD_RUN="$CROWD_STATE/run"
