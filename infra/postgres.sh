@@ -146,7 +146,7 @@ pg_status() {
     if pg_running; then
         echo "postgres    running   127.0.0.1:$PG_PORT  (user $PG_USER, data $PG_DATA)"
     else
-        echo "postgres    stopped"
+        echo "postgres    stopped   (port $PG_PORT$(port_open "$PG_PORT" && echo ' is in use by another process'))"
         return 1
     fi
 }

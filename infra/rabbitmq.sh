@@ -129,7 +129,7 @@ rabbit_status() {
         rabbit_ready || state="starting or unhealthy"
         echo "rabbitmq    running   amqp 127.0.0.1:$RABBIT_PORT, management http://127.0.0.1:$RABBIT_MGMT_PORT ($state, pid $(rabbit_pid))"
     else
-        echo "rabbitmq    stopped"
+        echo "rabbitmq    stopped   (port $RABBIT_PORT$(port_open "$RABBIT_PORT" && echo ' is in use by another process'))"
         return 1
     fi
 }
