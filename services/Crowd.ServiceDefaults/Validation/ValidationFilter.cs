@@ -17,9 +17,12 @@ public static class ValidationFilter
     public static TBuilder WithValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilterFactory((factoryContext, next) =>
         {
+            // Asks whether a validator is registered without resolving one: validators are scoped, and resolving a
+            // scoped service from the root provider fails under Development's scope validation.
+            var registered = factoryContext.ApplicationServices.GetRequiredService<IServiceProviderIsService>();
             var validated = factoryContext.MethodInfo.GetParameters()
                 .Select((parameter, index) => (index, validatorType: typeof(IValidator<>).MakeGenericType(parameter.ParameterType)))
-                .Where(p => factoryContext.ApplicationServices.GetService(p.validatorType) is not null)
+                .Where(p => registered.IsService(p.validatorType))
                 .ToArray();
             if (validated.Length == 0)
             {

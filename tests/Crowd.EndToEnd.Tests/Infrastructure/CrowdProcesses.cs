@@ -97,7 +97,8 @@ public sealed class CrowdProcesses : IAsyncDisposable
             WorkingDirectory = RepositoryRoot,
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[service]}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Development, as ./crowd up runs them: it turns on DI scope validation, which catches lifetime mistakes.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (service != "Gateway")
         {
