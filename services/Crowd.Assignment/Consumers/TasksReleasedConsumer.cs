@@ -6,16 +6,10 @@ using MassTransit;
 namespace Crowd.Assignment.Consumers;
 
 /// <summary>Adds a funded batch's tasks to the pool, each with <c>redundancy.min</c> open slots.</summary>
-public sealed class TasksReleasedConsumer(Database database) : IConsumer<TasksReleased>
+public sealed class TasksReleasedConsumer(Database database) : InboxConsumer<TasksReleased>(database)
 {
-    public async Task Consume(ConsumeContext<TasksReleased> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<TasksReleased> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(TasksReleasedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         var released = context.Message;
         const string insert = """
             INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, tile, label_schema, guidelines_url, required_qualifications,
@@ -43,6 +37,5 @@ public sealed class TasksReleasedConsumer(Database database) : IConsumer<TasksRe
             slots = tasks.Select(t => t.Policy.RedundancyMin).ToArray(),
             redundancyMax = tasks.Select(t => t.Policy.RedundancyMax).ToArray(),
         });
-        await work.CommitAsync();
     }
 }

@@ -5,19 +5,12 @@ using MassTransit;
 namespace Crowd.Assignment.Consumers;
 
 /// <summary>A suspended worker gets no more tasks; their open claims may still be submitted within the lease.</summary>
-public sealed class WorkerSuspendedConsumer(Database database) : IConsumer<WorkerSuspended>
+public sealed class WorkerSuspendedConsumer(Database database) : InboxConsumer<WorkerSuspended>(database)
 {
-    public async Task Consume(ConsumeContext<WorkerSuspended> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<WorkerSuspended> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(WorkerSuspendedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         await work.ExecuteAsync(
             "UPDATE workers SET status = 'suspended', reliability = @EstimatedAccuracy, updated_at = now() WHERE worker_id = @WorkerId",
             new { context.Message.WorkerId, context.Message.EstimatedAccuracy });
-        await work.CommitAsync();
     }
 }

@@ -9,16 +9,10 @@ using MassTransit;
 namespace Crowd.Consensus.Consumers;
 
 /// <summary>Adds the annotation to its task and decides: accept, ask for one more, or escalate to QA.</summary>
-public sealed class AnnotationSubmittedConsumer(Database database) : IConsumer<AnnotationSubmitted>
+public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsumer<AnnotationSubmitted>(database)
 {
-    public async Task Consume(ConsumeContext<AnnotationSubmitted> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(AnnotationSubmittedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         var submitted = context.Message;
         var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy);
         await work.ExecuteAsync("""
@@ -41,8 +35,6 @@ public sealed class AnnotationSubmittedConsumer(Database database) : IConsumer<A
                 // Escalated: the reviewer sees this annotation with the others and decides.
                 break;
         }
-
-        await work.CommitAsync();
     }
 
     private static async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations)

@@ -5,16 +5,10 @@ using MassTransit;
 namespace Crowd.Payouts.Consumers;
 
 /// <summary>Records a submitted annotation as the worker's pending earnings until it is judged.</summary>
-public sealed class AnnotationSubmittedConsumer(Database database) : IConsumer<AnnotationSubmitted>
+public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsumer<AnnotationSubmitted>(database)
 {
-    public async Task Consume(ConsumeContext<AnnotationSubmitted> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(AnnotationSubmittedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         // If the judgement overtook this message, the reward is already paid and nothing is pending.
         const string pending = """
             INSERT INTO pending_annotations (annotation_id, worker_id, batch_id, reward_cents, submitted_at)
@@ -24,6 +18,5 @@ public sealed class AnnotationSubmittedConsumer(Database database) : IConsumer<A
             """;
         var a = context.Message;
         await work.ExecuteAsync(pending, new { a.AnnotationId, a.WorkerId, a.BatchId, a.RewardCents, a.SubmittedAt });
-        await work.CommitAsync();
     }
 }

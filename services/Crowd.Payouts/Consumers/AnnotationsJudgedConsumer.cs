@@ -10,16 +10,10 @@ namespace Crowd.Payouts.Consumers;
 /// Pays each judged annotation its reward from the batch's escrow, with the platform fee, once per annotation
 /// (key <c>reward:{annotationId}</c>), then settles the batch if this was the last task it waited for.
 /// </summary>
-public sealed class AnnotationsJudgedConsumer(Database database) : IConsumer<AnnotationsJudged>
+public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer<AnnotationsJudged>(database)
 {
-    public async Task Consume(ConsumeContext<AnnotationsJudged> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationsJudged> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(AnnotationsJudgedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         var judged = context.Message;
         var escrow = await work.LockEscrowAsync(judged.BatchId)
             ?? throw new InvalidOperationException($"Batch {judged.BatchId} has no escrow here; its BatchSubmitted must come first.");
@@ -56,6 +50,5 @@ public sealed class AnnotationsJudgedConsumer(Database database) : IConsumer<Ann
             """;
         await work.ExecuteAsync(countTask, new { judged.TaskId, judged.BatchId });
         await work.SettleIfDoneAsync(judged.BatchId);
-        await work.CommitAsync();
     }
 }

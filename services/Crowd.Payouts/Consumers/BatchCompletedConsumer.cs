@@ -6,20 +6,13 @@ using MassTransit;
 namespace Crowd.Payouts.Consumers;
 
 /// <summary>Notes how many judged tasks the batch will produce, and settles its escrow if they are all paid already.</summary>
-public sealed class BatchCompletedConsumer(Database database) : IConsumer<BatchCompleted>
+public sealed class BatchCompletedConsumer(Database database) : InboxConsumer<BatchCompleted>(database)
 {
-    public async Task Consume(ConsumeContext<BatchCompleted> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchCompleted> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(BatchCompletedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         await work.ExecuteAsync(
             "UPDATE batch_escrows SET expected_task_count = @FinalizedTaskCount WHERE batch_id = @BatchId",
             new { context.Message.FinalizedTaskCount, context.Message.BatchId });
         await work.SettleIfDoneAsync(context.Message.BatchId);
-        await work.CommitAsync();
     }
 }

@@ -7,16 +7,10 @@ using MassTransit;
 namespace Crowd.Payouts.Consumers;
 
 /// <summary>Holds the batch's maximum cost in escrow, or rejects the batch when the requester's balance is short.</summary>
-public sealed class BatchSubmittedConsumer(Database database) : IConsumer<BatchSubmitted>
+public sealed class BatchSubmittedConsumer(Database database) : InboxConsumer<BatchSubmitted>(database)
 {
-    public async Task Consume(ConsumeContext<BatchSubmitted> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchSubmitted> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(BatchSubmittedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         var batch = context.Message;
         var available = Account.RequesterAvailable(batch.RequesterId);
         // Locks the requester's balance so that two batches submitted together cannot both spend it.
@@ -48,7 +42,5 @@ public sealed class BatchSubmittedConsumer(Database database) : IConsumer<BatchS
                 Reason = $"insufficient funds: available {balance} cents, the batch may cost up to {batch.MaxCostCents} cents",
             });
         }
-
-        await work.CommitAsync();
     }
 }

@@ -11,21 +11,14 @@ using Microsoft.Extensions.Options;
 namespace Crowd.Slicing.Consumers;
 
 /// <summary>Escrow is held: the batch opens and its tasks go to the worker pool in chunks.</summary>
-public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOptions> platform) : IConsumer<BatchFunded>
+public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOptions> platform) : InboxConsumer<BatchFunded>(database)
 {
-    public async Task Consume(ConsumeContext<BatchFunded> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchFunded> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(BatchFundedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         var batch = await work.FindBatchAsync(context.Message.BatchId, forUpdate: true)
             ?? throw new InvalidOperationException($"Funded batch {context.Message.BatchId} is unknown here.");
         if (batch.Status != BatchStatus.PendingFunding)
         {
-            await work.CommitAsync();
             return;
         }
 
@@ -62,7 +55,5 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
                 }).ToList(),
             });
         }
-
-        await work.CommitAsync();
     }
 }

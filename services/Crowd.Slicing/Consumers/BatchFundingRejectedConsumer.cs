@@ -6,16 +6,10 @@ using MassTransit;
 namespace Crowd.Slicing.Consumers;
 
 /// <summary>The requester could not cover the batch: it becomes <c>rejected</c> with the reason, and no task is released.</summary>
-public sealed class BatchFundingRejectedConsumer(Database database) : IConsumer<BatchFundingRejected>
+public sealed class BatchFundingRejectedConsumer(Database database) : InboxConsumer<BatchFundingRejected>(database)
 {
-    public async Task Consume(ConsumeContext<BatchFundingRejected> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchFundingRejected> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(BatchFundingRejectedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         const string reject = """
             UPDATE batches SET status = @rejected, rejection_reason = @reason
             WHERE batch_id = @batchId AND status = @pending
@@ -24,6 +18,5 @@ public sealed class BatchFundingRejectedConsumer(Database database) : IConsumer<
         {
             rejected = BatchStatus.Rejected, context.Message.Reason, context.Message.BatchId, pending = BatchStatus.PendingFunding,
         });
-        await work.CommitAsync();
     }
 }

@@ -7,16 +7,10 @@ using MassTransit;
 namespace Crowd.Slicing.Consumers;
 
 /// <summary>Stores a task's final label once, and completes the batch when its last task is final.</summary>
-public sealed class LabelAcceptedConsumer(Database database) : IConsumer<LabelAccepted>
+public sealed class LabelAcceptedConsumer(Database database) : InboxConsumer<LabelAccepted>(database)
 {
-    public async Task Consume(ConsumeContext<LabelAccepted> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<LabelAccepted> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(LabelAcceptedConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         var label = context.Message;
         const string storeResult = """
             INSERT INTO results (task_id, batch_id, label, confidence, agreement, annotation_count, source)
@@ -56,7 +50,5 @@ public sealed class LabelAcceptedConsumer(Database database) : IConsumer<LabelAc
                 });
             }
         }
-
-        await work.CommitAsync();
     }
 }

@@ -11,20 +11,13 @@ public sealed record Ping
 }
 
 /// <summary>Records each Ping it handles, through the inbox, in the order it handles them.</summary>
-public sealed class PingConsumer(Database database) : IConsumer<Ping>
+public sealed class PingConsumer(Database database) : InboxConsumer<Ping>(database)
 {
-    public async Task Consume(ConsumeContext<Ping> context)
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<Ping> context)
     {
-        await using var work = await database.BeginConsumeAsync(context, nameof(PingConsumer));
-        if (work is null)
-        {
-            return;
-        }
-
         await work.ExecuteAsync(
             "INSERT INTO received (message_id, producer, sequence) VALUES (@messageId, @Producer, @Sequence)",
             new { messageId = context.MessageId, context.Message.Producer, context.Message.Sequence });
-        await work.CommitAsync();
     }
 }
 
