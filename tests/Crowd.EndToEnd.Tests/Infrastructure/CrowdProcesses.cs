@@ -65,21 +65,24 @@ public sealed class CrowdProcesses : IAsyncDisposable
         crowd.Start("Gateway", Services.ToDictionary(
             s => $"ReverseProxy__Clusters__{s.ToLowerInvariant()}__Destinations__local__Address",
             s => $"http://127.0.0.1:{crowd._ports[s]}"));
-        await crowd.WaitUntilReadyAsync();
+        await crowd.WaitUntilReadyAsync(crowd._ports.Keys);
         return crowd;
     }
 
+    /// <summary>SIGKILL: no graceful shutdown, no chance to finish or roll back anything in flight.</summary>
     public void Kill(string service)
     {
-        _processes[service].Kill(entireProcessTree: true);
-        _processes[service].WaitForExit();
+        using var process = _processes[service];
+        _processes.Remove(service);
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
     }
 
     /// <summary>Starts a killed service again on its old port and database, and waits until it is ready.</summary>
     public async Task RestartAsync(string service)
     {
         Start(service, null);
-        await WaitUntilReadyAsync();
+        await WaitUntilReadyAsync([service]);
     }
 
     private void Start(string service, IDictionary<string, string>? settings)
@@ -125,11 +128,12 @@ public sealed class CrowdProcesses : IAsyncDisposable
         _processes[service] = process;
     }
 
-    private async Task WaitUntilReadyAsync()
+    private async Task WaitUntilReadyAsync(IEnumerable<string> services)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var (service, port) in _ports)
+        foreach (var service in services.ToList())
         {
+            var port = _ports[service];
             var deadline = DateTime.UtcNow.AddSeconds(90);
             while (true)
             {

@@ -165,14 +165,12 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         {
             while (!finished.IsCancellationRequested)
             {
-                var open = await reviewer.GetAsync($"/v1/disagreements?batchId={batchId}&status=open", finished);
-                foreach (var disagreement in open.GetProperty("items").EnumerateArray())
+                try
                 {
-                    var truth = _truthByTask[disagreement.GetProperty("taskId").GetGuid()];
-                    var label = random.NextDouble() < options.ReviewerAccuracy ? truth : OtherThan(truth, random);
-                    await reviewer.CallAsync(HttpMethod.Post, $"/v1/disagreements/{disagreement.GetProperty("disagreementId").GetGuid()}/resolution",
-                        new { label = new { label }, note = "simulated review" }, finished, HttpStatusCode.Accepted);
-                    Interlocked.Increment(ref _resolvedByQa);
+                    await ResolveOpenDisagreementsAsync(reviewer, batchId, random, finished);
+                }
+                catch (HttpRequestException exception) when (IsUnavailable(exception))
+                {
                 }
 
                 await Task.Delay(250, finished);
@@ -182,6 +180,23 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         {
         }
     }
+
+    private async Task ResolveOpenDisagreementsAsync(CrowdClient reviewer, Guid batchId, Random random, CancellationToken finished)
+    {
+        var open = await reviewer.GetAsync($"/v1/disagreements?batchId={batchId}&status=open", finished);
+        foreach (var disagreement in open.GetProperty("items").EnumerateArray())
+        {
+            var truth = _truthByTask[disagreement.GetProperty("taskId").GetGuid()];
+            var label = random.NextDouble() < options.ReviewerAccuracy ? truth : OtherThan(truth, random);
+            await reviewer.CallAsync(HttpMethod.Post, $"/v1/disagreements/{disagreement.GetProperty("disagreementId").GetGuid()}/resolution",
+                new { label = new { label }, note = "simulated review" }, finished, HttpStatusCode.Accepted);
+            Interlocked.Increment(ref _resolvedByQa);
+        }
+    }
+
+    /// <summary>A service behind the gateway is down or restarting (502/503/504): a patient client asks again.</summary>
+    private static bool IsUnavailable(HttpRequestException exception) =>
+        exception.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
     private string OtherThan(string truth, Random random)
     {
@@ -201,10 +216,17 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
     {
         while (true)
         {
-            var value = await poll();
-            if (done(value))
+            try
             {
-                return value;
+                var value = await poll();
+                if (done(value))
+                {
+                    return value;
+                }
+            }
+            catch (HttpRequestException exception) when (IsUnavailable(exception))
+            {
+                // A service behind the gateway is restarting; ask again.
             }
 
             await Task.Delay(200, cancellationToken);

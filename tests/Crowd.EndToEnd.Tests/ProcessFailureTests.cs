@@ -1,0 +1,110 @@
+using Crowd.Cli.Simulation;
+
+namespace Crowd.EndToEnd.Tests;
+
+/// <summary>
+/// Processes die mid-flight (SIGKILL, no graceful shutdown) while workers keep submitting: when they come back, every
+/// accepted annotation is decided, every task is final exactly once, and every annotation is paid exactly once.
+/// </summary>
+[TestFixture]
+[Category("EndToEnd")]
+public sealed class ProcessFailureTests
+{
+    private MarketplaceReport _report = null!;
+    private readonly List<string> _killed = [];
+
+    [OneTimeSetUp]
+    public async Task RunMarketplaceWhileKillingProcessesAsync()
+    {
+        var options = new MarketplaceOptions
+        {
+            Items = 60,
+            RedundancyMin = 3,
+            RedundancyMax = 5,
+            Threshold = 0.7,
+            WorkerAccuracies = [.. Enumerable.Repeat(0.9, 6), .. Enumerable.Repeat(0.7, 4)],
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        var chaos = new KillOnce(this);
+        _report = await new Marketplace(CrowdFixture.Http, CrowdFixture.Crowd.Tokens, options).RunAsync(chaos);
+        await chaos.Done;
+        TestContext.Progress.WriteLine($"killed {string.Join(", ", _killed)}; {_report.Annotations} annotations, {_report.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>
+    /// Every process that consumes messages, except assignment (which answers workers: a worker who gets no answer to a
+    /// submission cannot know whether it was taken, so the test could not count what it is owed).
+    /// </summary>
+    private static readonly string[] Victims = ["Slicing", "Consensus", "Payouts"];
+
+    /// <summary>Once a third of the annotations are in, kills the victims and restarts them a few seconds later.</summary>
+    private sealed class KillOnce(ProcessFailureTests test) : IProgress<BatchProgress>
+    {
+        private int _fired;
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Done => _done.Task;
+
+        public void Report(BatchProgress value)
+        {
+            if (value.AnnotationCount < 60 || Interlocked.Exchange(ref _fired, 1) == 1)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    foreach (var service in Victims)
+                    {
+                        CrowdFixture.Crowd.Kill(service);
+                        test._killed.Add(service);
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(3)); // workers keep submitting into the queues meanwhile
+                    foreach (var service in Victims)
+                    {
+                        await CrowdFixture.Crowd.RestartAsync(service);
+                    }
+
+                    _done.SetResult();
+                }
+                catch (Exception exception)
+                {
+                    _done.SetException(exception);
+                }
+            });
+        }
+    }
+
+    [Test]
+    public void Batch_AfterProcessesWereKilled_Completes()
+    {
+        Assert.That(_killed, Is.EqualTo(Victims), "the kill must have happened mid-run");
+        Assert.That(_report.Status, Is.EqualTo("completed"));
+    }
+
+    [Test]
+    public void Results_AfterProcessesWereKilled_OneFinalLabelPerTask()
+    {
+        var taskIds = _report.Results.Select(r => r.GetProperty("taskId").GetGuid()).ToList();
+        Assert.That(taskIds, Has.Count.EqualTo(60));
+        Assert.That(taskIds.Distinct().Count(), Is.EqualTo(60));
+    }
+
+    [Test]
+    public void Money_AfterProcessesWereKilled_EveryAnnotationPaidExactlyOnce()
+    {
+        Assert.That(_report.LedgerCheck.GetProperty("balanced").GetBoolean(), Is.True);
+        Assert.That(_report.EscrowLeftCents, Is.Zero);
+        Assert.That(_report.Workers.Sum(w => w.Submitted), Is.EqualTo(_report.Annotations), "no accepted annotation was lost");
+        Assert.Multiple(() =>
+        {
+            foreach (var worker in _report.Workers)
+            {
+                Assert.That(worker.PayableCents, Is.EqualTo(worker.Submitted * _report.PriceCents), worker.WorkerId);
+            }
+        });
+    }
+}
