@@ -1,4 +1,5 @@
 using Crowd.Consensus.Api;
+using Crowd.Consensus.Options;
 using Crowd.Data;
 using Crowd.Data.Messaging;
 using Crowd.ServiceDefaults;
@@ -7,6 +8,7 @@ var builder = CrowdHost.CreateBuilder(args);
 builder.AddServiceDefaults();                                      // auth, problem details, validation, health, OpenAPI
 builder.AddCrowdData(typeof(Program).Assembly);                    // database, migrations
 builder.AddCrowdMessaging("consensus", typeof(Program).Assembly);  // consumers, inbox, outbox relay
+builder.Services.Configure<ConsensusOptions>(builder.Configuration.GetSection("Consensus"));
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -74,6 +74,23 @@ public sealed class MarketplaceTests
     }
 
     [Test]
+    public async Task Suspension_NearRandomWorkers_AreSuspendedAndGoodOnesAreNot()
+    {
+        // Reliability learns from agreement with final labels; under 60 % after 10 judged answers, a worker is suspended.
+        var admin = CrowdFixture.As("admin");
+        var good = _report.Workers.Where(w => w.Accuracy >= 0.9).ToList();
+        var nearRandom = _report.Workers.Where(w => w.Accuracy < 0.5).ToList();
+
+        Assert.That(good.Where(w => w.Suspended), Is.Empty);
+        Assert.That(nearRandom.Count(w => w.Suspended), Is.GreaterThanOrEqualTo(1));
+        foreach (var worker in nearRandom.Where(w => w.Suspended))
+        {
+            var profile = await admin.GetAsync($"/v1/workers/{worker.WorkerId}");
+            Assert.That(profile.GetProperty("status").GetString(), Is.EqualTo("suspended"), worker.WorkerId);
+        }
+    }
+
+    [Test]
     public void Ledger_AfterSettlement_SumsToZeroWithNoNegativeAccount()
     {
         Assert.That(_report.LedgerCheck.GetProperty("balanced").GetBoolean(), Is.True);

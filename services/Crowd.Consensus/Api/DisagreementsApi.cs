@@ -2,11 +2,13 @@ using System.Security.Claims;
 using System.Text.Json;
 using Crowd.Consensus.Data;
 using Crowd.Consensus.Domain;
+using Crowd.Consensus.Options;
 using Crowd.Data;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
 using FluentValidation;
+using Microsoft.Extensions.Options;
 
 namespace Crowd.Consensus.Api;
 
@@ -68,16 +70,19 @@ public static class DisagreementsApi
         foreach (var row in rows)
         {
             var annotations = await work.AnnotationsAsync(row.TaskId);
+            var reliabilities = await work.ReliabilitiesAsync(annotations.Select(a => a.WorkerId));
             items.Add(new DisagreementView(row.DisagreementId, row.TaskId, row.BatchId, row.Status,
                 row.Candidate is null ? null : JsonDocument.Parse(row.Candidate).RootElement, row.CreatedAt,
-                annotations.Select(a => new DisagreementAnnotation(a.AnnotationId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement, null)).ToList()));
+                annotations.Select(a => new DisagreementAnnotation(a.AnnotationId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement,
+                    reliabilities[a.WorkerId].Reliability.Accuracy)).ToList()));
         }
 
         return new Page<DisagreementView>(items, rows.Count == pageSize ? rows[^1].DisagreementId.ToString() : null);
     }
 
     /// <summary>The reviewer's label becomes the task's final label (<c>source: "qa"</c>), and every annotation is judged against it.</summary>
-    private static async Task<IResult> ResolveAsync(Guid disagreementId, ResolutionRequest request, ClaimsPrincipal user, Database database)
+    private static async Task<IResult> ResolveAsync(
+        Guid disagreementId, ResolutionRequest request, ClaimsPrincipal user, Database database, IOptions<ConsensusOptions> options)
     {
         await using var work = await database.BeginAsync();
         var taskId = await work.ExecuteScalarAsync<Guid?>(
@@ -98,12 +103,12 @@ public static class DisagreementsApi
         }
 
         var annotations = await work.AnnotationsAsync(taskId);
-        var agreement = MajorityShareRule.Agreement(annotations.Select(a => a.Label).ToList(), chosen.GetString()!);
+        var agreement = LabelAgreement.Share(annotations.Select(a => a.Label).ToList(), chosen.GetString()!);
         await work.ExecuteAsync("""
             UPDATE disagreements SET status = 'resolved', resolved_by = @reviewer, resolved_at = now(), resolution = @label::jsonb, note = @Note
             WHERE disagreement_id = @disagreementId
             """, new { reviewer = user.Id(), label = label.GetRawText(), request.Note, disagreementId });
-        await work.FinalizeAsync(task, isGold: false, label, "qa", 1.0, agreement, annotations);
+        await work.FinalizeAsync(task, isGold: false, label, "qa", 1.0, agreement, annotations, options.Value);
         await work.CommitAsync();
         return Results.Accepted();
     }

@@ -1,15 +1,21 @@
 using System.Text.Json;
 using Crowd.Consensus.Data;
 using Crowd.Consensus.Domain;
+using Crowd.Consensus.Engine.Online;
+using Crowd.Consensus.Options;
 using Crowd.Contracts.Annotations;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Crowd.Consensus.Consumers;
 
-/// <summary>Adds the annotation to its task and decides: accept, ask for one more, or escalate to QA.</summary>
-public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsumer<AnnotationSubmitted>(database)
+/// <summary>
+/// Adds the annotation to its task and decides with the consensus engine's online decision: the posterior over classes
+/// given each annotator's current reliability; accept, ask for one more, or escalate to QA.
+/// </summary>
+public sealed class AnnotationSubmittedConsumer(Database database, IOptions<ConsensusOptions> options) : InboxConsumer<AnnotationSubmitted>(database)
 {
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context)
     {
@@ -26,7 +32,7 @@ public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsum
         {
             case TaskStore.Finalized:
                 // A lease that was still running when the task was decided: the work was done, so it is judged and paid.
-                await work.JudgeAsync(task, JsonDocument.Parse(task.FinalLabel!).RootElement.GetProperty("label").GetString()!, annotations);
+                await work.JudgeAsync(task, JsonDocument.Parse(task.FinalLabel!).RootElement.GetProperty("label").GetString()!, annotations, options.Value);
                 break;
             case TaskStore.Collecting:
                 await DecideAsync(work, task, submitted.Policy, annotations);
@@ -37,7 +43,7 @@ public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsum
         }
     }
 
-    private static async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations)
+    private async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations)
     {
         var labels = annotations.Select(a => a.Label).ToList();
         if (policy is { IsGold: true, GoldTruth: { } truth })
@@ -46,30 +52,36 @@ public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsum
             if (labels.Count >= policy.RedundancyMin)
             {
                 var truthLabel = truth.GetProperty("label").GetString()!;
-                await work.FinalizeAsync(task, isGold: true, truth, "gold", 1.0, MajorityShareRule.Agreement(labels, truthLabel), annotations);
+                await work.FinalizeAsync(task, isGold: true, truth, "gold", 1.0, LabelAgreement.Share(labels, truthLabel), annotations, options.Value);
             }
 
             return;
         }
 
-        var decision = MajorityShareRule.Decide(labels, policy.Classes, policy.RedundancyMin, policy.RedundancyMax, policy.AcceptanceThreshold);
-        switch (decision.Verdict)
+        var reliabilities = await work.ReliabilitiesAsync(annotations.Select(a => a.WorkerId));
+        var decision = OnlineDecision.Decide(
+            annotations.Select(a => new Annotation(a.WorkerId, TaskStore.IndexOf(policy.Classes, a.Label))).ToList(),
+            workerId => reliabilities[workerId].Reliability,
+            policy.Classes.Count,
+            new DecisionPolicy(policy.RedundancyMin, policy.RedundancyMax, policy.AcceptanceThreshold));
+        var candidate = policy.Classes[decision.Candidate];
+        switch (decision.Outcome)
         {
-            case Verdict.Accept:
-                var label = JsonSerializer.SerializeToElement(new { label = decision.Candidate });
-                await work.FinalizeAsync(task, isGold: false, label, "consensus", decision.Confidence, decision.Agreement, annotations);
+            case DecisionOutcome.Accept:
+                var label = JsonSerializer.SerializeToElement(new { label = candidate });
+                await work.FinalizeAsync(task, isGold: false, label, "consensus", decision.Confidence, decision.Agreement, annotations, options.Value);
                 break;
-            case Verdict.More when labels.Count >= policy.RedundancyMin:
+            case DecisionOutcome.More when labels.Count >= policy.RedundancyMin:
                 // Below redundancy.min the slots opened at release are still being worked; past it, each undecided answer asks for one more.
                 work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = labels.Count });
                 break;
-            case Verdict.Escalate:
+            case DecisionOutcome.Escalate:
                 var disagreementId = Guid.CreateVersion7();
                 await work.ExecuteAsync("""
                     UPDATE consensus_tasks SET status = 'escalated' WHERE task_id = @TaskId;
                     INSERT INTO disagreements (disagreement_id, task_id, batch_id, candidate)
                     VALUES (@disagreementId, @TaskId, @BatchId, @candidate::jsonb);
-                    """, new { task.TaskId, task.BatchId, disagreementId, candidate = JsonSerializer.Serialize(new { label = decision.Candidate }) });
+                    """, new { task.TaskId, task.BatchId, disagreementId, candidate = JsonSerializer.Serialize(new { label = candidate }) });
                 work.Publish(new TaskEscalated { TaskId = task.TaskId, BatchId = task.BatchId, DisagreementId = disagreementId, AnnotationCount = labels.Count });
                 break;
         }

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Crowd.Consensus.Engine.Online;
+using Crowd.Consensus.Options;
 using Crowd.Contracts.Annotations;
 using Crowd.Contracts.Tasks;
+using Crowd.Contracts.Workers;
 using Crowd.Data;
 
 namespace Crowd.Consensus.Data;
@@ -52,7 +55,7 @@ public static class TaskStore
     /// </summary>
     public static async Task FinalizeAsync(
         this UnitOfWork work, TaskState task, bool isGold, JsonElement label, string source, double confidence, double agreement,
-        IReadOnlyList<StoredAnnotation> annotations)
+        IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
     {
         await work.ExecuteAsync("""
             UPDATE consensus_tasks SET status = @Finalized, final_label = @label::jsonb, source = @source, finalized_at = now()
@@ -70,11 +73,16 @@ public static class TaskStore
             IsGold = isGold,
         });
         work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId });
-        await work.JudgeAsync(task, label.GetProperty("label").GetString()!, annotations);
+        await work.JudgeAsync(task, label.GetProperty("label").GetString()!, annotations, options);
     }
 
-    /// <summary>Judges the annotations not judged yet (all of them at finalization; a straggler after it) against the final label.</summary>
-    public static async Task JudgeAsync(this UnitOfWork work, TaskState task, string finalLabel, IReadOnlyList<StoredAnnotation> annotations)
+    /// <summary>
+    /// Judges the annotations not judged yet (all of them at finalization; a straggler after it) against the final label:
+    /// payouts pays each one, and each worker's reliability learns from it. A worker whose estimated accuracy falls
+    /// under the platform's floor is suspended, once.
+    /// </summary>
+    public static async Task JudgeAsync(
+        this UnitOfWork work, TaskState task, string finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
     {
         var unjudged = annotations.Where(a => !a.Judged).ToList();
         if (unjudged.Count == 0)
@@ -96,5 +104,48 @@ public static class TaskStore
                 AgreesWithFinal = a.Label == finalLabel,
             }).ToList(),
         });
+        await work.LearnReliabilityAsync(task.ReadPolicy().Classes, finalLabel, unjudged, options);
+    }
+
+    private static async Task LearnReliabilityAsync(
+        this UnitOfWork work, IReadOnlyList<string> classes, string finalLabel, IReadOnlyList<StoredAnnotation> judged, ConsensusOptions options)
+    {
+        var truth = IndexOf(classes, finalLabel);
+        var reliabilities = await work.ReliabilitiesAsync(judged.Select(a => a.WorkerId), forUpdate: true);
+        foreach (var annotation in judged)
+        {
+            var stored = reliabilities[annotation.WorkerId];
+            var learned = (OneCoinReliability)stored.Reliability.ObserveGold(IndexOf(classes, annotation.Label), truth, classes.Count);
+            var suspend = !stored.Suspended && learned.IsBelowFloor(options.AccuracyFloor, options.MinObservationsForSuspension, classes.Count);
+            reliabilities[annotation.WorkerId] = stored = new StoredReliability(learned, stored.Suspended || suspend);
+            if (suspend)
+            {
+                work.Publish(new WorkerSuspended
+                {
+                    WorkerId = annotation.WorkerId,
+                    EstimatedAccuracy = learned.Accuracy,
+                    Reason = $"estimated accuracy {learned.Accuracy:P0} over {learned.Observations:F0} judged annotations is under the floor of {options.AccuracyFloor:P0}",
+                });
+            }
+        }
+
+        foreach (var (workerId, stored) in reliabilities)
+        {
+            await work.SaveReliabilityAsync(workerId, stored);
+        }
+    }
+
+    /// <summary>The position of a class in the schema: the engine's class index.</summary>
+    public static int IndexOf(IReadOnlyList<string> classes, string label)
+    {
+        for (var i = 0; i < classes.Count; i++)
+        {
+            if (classes[i] == label)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"Label '{label}' is not one of the schema's classes.");
     }
 }

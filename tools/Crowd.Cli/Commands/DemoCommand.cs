@@ -47,10 +47,10 @@ public static class DemoCommand
         Console.WriteLine(string.Create(ic, $"  annotations per item: {r.AnnotationsPerItem:F2} ({r.Annotations} annotations, {r.EscalatedToQa} tasks escalated to QA)"));
         Console.WriteLine(string.Create(ic, $"  spent {Money(r.SpentCents)} of at most {Money(r.MaxCostCents)} ({(double)r.SpentCents / r.MaxCostCents:P0}); escrow left {Money(r.EscrowLeftCents)}"));
         Console.WriteLine("  worker earnings:");
-        Console.WriteLine("    worker                      accuracy  annotations   payable   pending");
+        Console.WriteLine("    worker                      accuracy  annotations   payable   pending  status");
         foreach (var w in r.Workers.OrderByDescending(w => w.Accuracy).ThenBy(w => w.WorkerId, StringComparer.Ordinal))
         {
-            Console.WriteLine(string.Create(ic, $"    {w.WorkerId,-26} {w.Accuracy,8:P0} {w.Submitted,12} {Money(w.PayableCents),9} {Money(w.PendingCents),9}"));
+            Console.WriteLine(string.Create(ic, $"    {w.WorkerId,-26} {w.Accuracy,8:P0} {w.Submitted,12} {Money(w.PayableCents),9} {Money(w.PendingCents),9}  {(w.Suspended ? "suspended" : "active")}"));
         }
 
         var ledger = r.LedgerCheck;

@@ -8,7 +8,7 @@ namespace Crowd.Cli.Simulation;
 
 public sealed record BatchProgress(string Status, int TaskCount, int AcceptedCount, int EscalatedCount, int AnnotationCount, int ResolvedByQa, TimeSpan Elapsed);
 
-public sealed record WorkerOutcome(string WorkerId, double Accuracy, int Submitted, long PendingCents, long PayableCents);
+public sealed record WorkerOutcome(string WorkerId, double Accuracy, int Submitted, bool Suspended, long PendingCents, long PayableCents);
 
 public sealed record MarketplaceReport(
     Guid BatchId, string RequesterId, string Status, int Items, int TaskCount, int Scored, int Correct, int Annotations, int EscalatedToQa, int ResolvedByQa,
@@ -96,7 +96,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         foreach (var worker in workers)
         {
             var earnings = await worker.Client.GetAsync($"/v1/workers/{worker.Client.Subject}/earnings", deadline.Token);
-            outcomes.Add(new WorkerOutcome(worker.Client.Subject, worker.Accuracy, worker.Submitted,
+            outcomes.Add(new WorkerOutcome(worker.Client.Subject, worker.Accuracy, worker.Submitted, worker.Suspended,
                 earnings.GetProperty("pendingCents").GetInt64(), earnings.GetProperty("payableCents").GetInt64()));
         }
 
@@ -114,6 +114,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         public double Accuracy => accuracy;
         public Random Random => random;
         public int Submitted;
+        public bool Suspended;
     }
 
     /// <summary>Claim, look, answer (right with the worker's accuracy), until the batch is done; an empty pool means wait a little.</summary>
@@ -124,7 +125,14 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             while (!finished.IsCancellationRequested)
             {
                 var claim = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Client.Subject}/claims", null, finished,
-                    HttpStatusCode.Created, HttpStatusCode.NoContent);
+                    HttpStatusCode.Created, HttpStatusCode.NoContent, HttpStatusCode.Conflict);
+                if (claim is { } refused && !refused.TryGetProperty("claimId", out _))
+                {
+                    // 409: the platform suspended this worker for accuracy under its floor; no more tasks for them.
+                    worker.Suspended = true;
+                    return;
+                }
+
                 if (claim is not { } task)
                 {
                     await Task.Delay(150, finished);

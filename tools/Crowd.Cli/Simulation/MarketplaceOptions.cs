@@ -7,7 +7,7 @@ public sealed record MarketplaceOptions
     public IReadOnlyList<string> Classes { get; init; } = ["nodule", "no-nodule", "unsure"];
     public int RedundancyMin { get; init; } = 3;
     public int RedundancyMax { get; init; } = 7;
-    public double Threshold { get; init; } = 0.75;
+    public double Threshold { get; init; } = 0.95;
     public long PriceCents { get; init; } = 40;
     public long DepositCents { get; init; } = 1_000_000;
 

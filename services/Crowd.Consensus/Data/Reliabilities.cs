@@ -1,0 +1,45 @@
+using Crowd.Consensus.Engine.Online;
+using Crowd.Data;
+
+namespace Crowd.Consensus.Data;
+
+/// <summary>A worker's stored reliability, and whether they have already been suspended.</summary>
+public sealed record StoredReliability(OneCoinReliability Reliability, bool Suspended);
+
+public static class Reliabilities
+{
+    private sealed record Row(string WorkerId, double Correct, double Incorrect, double Observations, bool Suspended);
+
+    /// <summary>
+    /// The current reliability of each worker (the new-worker prior for one never judged). With <paramref name="forUpdate"/>
+    /// the rows are created if missing and locked in worker order, so concurrent judgements cannot deadlock or lose updates.
+    /// </summary>
+    public static async Task<Dictionary<string, StoredReliability>> ReliabilitiesAsync(
+        this UnitOfWork work, IEnumerable<string> workerIds, bool forUpdate = false)
+    {
+        var ids = workerIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var prior = OneCoinReliability.NewWorker;
+        if (forUpdate)
+        {
+            await work.ExecuteAsync("""
+                INSERT INTO worker_reliability (worker_id, correct, incorrect, observations)
+                SELECT id, @Correct, @Incorrect, 0 FROM unnest(@ids) AS id ORDER BY id
+                ON CONFLICT (worker_id) DO NOTHING
+                """, new { ids, prior.Correct, prior.Incorrect });
+        }
+
+        var rows = await work.QueryAsync<Row>($"""
+            SELECT worker_id, correct, incorrect, observations, suspended FROM worker_reliability
+            WHERE worker_id = ANY(@ids) ORDER BY worker_id {(forUpdate ? "FOR UPDATE" : "")}
+            """, new { ids });
+        var known = rows.ToDictionary(r => r.WorkerId, r => new StoredReliability(new OneCoinReliability(r.Correct, r.Incorrect, r.Observations), r.Suspended), StringComparer.Ordinal);
+        return ids.ToDictionary(id => id, id => known.GetValueOrDefault(id) ?? new StoredReliability(prior, false), StringComparer.Ordinal);
+    }
+
+    public static Task SaveReliabilityAsync(this UnitOfWork work, string workerId, StoredReliability stored) =>
+        work.ExecuteAsync("""
+            UPDATE worker_reliability
+            SET correct = @Correct, incorrect = @Incorrect, observations = @Observations, suspended = @Suspended, updated_at = now()
+            WHERE worker_id = @workerId
+            """, new { workerId, stored.Reliability.Correct, stored.Reliability.Incorrect, stored.Reliability.Observations, stored.Suspended });
+}
