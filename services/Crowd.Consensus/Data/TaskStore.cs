@@ -13,11 +13,8 @@ public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string 
     public TaskPolicy ReadPolicy() => JsonSerializer.Deserialize<TaskPolicy>(Policy, JsonSerializerOptions.Web)!;
 }
 
-public sealed record StoredAnnotation(Guid AnnotationId, string WorkerId, string Payload, long RewardCents, bool Judged)
-{
-    /// <summary>The class of a classification annotation (<c>{ "label": "..." }</c>).</summary>
-    public string Label => JsonDocument.Parse(Payload).RootElement.GetProperty("label").GetString()!;
-}
+/// <summary>A stored annotation; <see cref="Label"/> is the class of a classification payload (<c>{ "label": "..." }</c>), read once by SQL.</summary>
+public sealed record StoredAnnotation(Guid AnnotationId, Guid TaskId, string WorkerId, string Payload, string Label, long RewardCents, bool Judged);
 
 public static class TaskStore
 {
@@ -25,29 +22,33 @@ public static class TaskStore
     public const string Escalated = "escalated";
     public const string Finalized = "finalized";
 
+    private const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label";
+
+    private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, payload->>'label' AS label, reward_cents, judged";
+
     /// <summary>The task's state, created on its first annotation, locked so its annotations are decided one at a time.</summary>
     public static async Task<TaskState> LockTaskAsync(this UnitOfWork work, Guid taskId, Guid batchId, TaskPolicy policy)
     {
-        const string sql = """
+        const string sql = $"""
             INSERT INTO consensus_tasks (task_id, batch_id, policy) VALUES (@taskId, @batchId, @policy::jsonb)
             ON CONFLICT (task_id) DO NOTHING;
-            SELECT task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label
-            FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE;
+            SELECT {TaskColumns} FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE;
             """;
         return await work.QuerySingleAsync<TaskState>(sql, new { taskId, batchId, policy = JsonSerializer.Serialize(policy, JsonSerializerOptions.Web) });
     }
 
     public static async Task<TaskState?> LockTaskAsync(this UnitOfWork work, Guid taskId) =>
-        await work.QuerySingleOrDefaultAsync<TaskState>("""
-            SELECT task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label
-            FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE
-            """, new { taskId });
+        await work.QuerySingleOrDefaultAsync<TaskState>(
+            $"SELECT {TaskColumns} FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE", new { taskId });
 
     public static async Task<IReadOnlyList<StoredAnnotation>> AnnotationsAsync(this UnitOfWork work, Guid taskId) =>
-        (await work.QueryAsync<StoredAnnotation>("""
-            SELECT annotation_id, worker_id, payload::text AS payload, reward_cents, judged
-            FROM annotations WHERE task_id = @taskId ORDER BY submitted_at, annotation_id
-            """, new { taskId })).ToList();
+        await work.AnnotationsAsync([taskId]);
+
+    /// <summary>The annotations of several tasks in one query, each task's in submission order.</summary>
+    public static async Task<IReadOnlyList<StoredAnnotation>> AnnotationsAsync(this UnitOfWork work, Guid[] taskIds) =>
+        (await work.QueryAsync<StoredAnnotation>(
+            $"SELECT {AnnotationColumns} FROM annotations WHERE task_id = ANY(@taskIds) ORDER BY task_id, submitted_at, annotation_id",
+            new { taskIds })).ToList();
 
     /// <summary>
     /// Makes <paramref name="label"/> the task's final label, once: announces it (results), closes the task in the pool,

@@ -8,7 +8,7 @@ internal static class MessageTypes
 {
     private static readonly ConcurrentDictionary<string, Type> Resolved = new(StringComparer.Ordinal);
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static JsonSerializerOptions Json => JsonSerializerOptions.Web;
 
     public static string NameOf(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 

@@ -77,7 +77,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, IOptions<
     private async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
         const string pending = """
-            SELECT seq, id, message_type, body::text AS body, created_at
+            SELECT seq, id, message_type, body::text AS body
             FROM outbox
             WHERE sent_at IS NULL
             ORDER BY seq
@@ -97,7 +97,6 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, IOptions<
             var type = MessageTypes.Resolve(row.MessageType);
             var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)!;
             await bus.Publish(message, type, context => context.MessageId = row.Id, cancellationToken);
-            RelayMetrics.Lag.Record((DateTime.UtcNow - row.CreatedAt).TotalMilliseconds);
         }
 
         await connection.ExecuteAsync(
@@ -105,14 +104,5 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, IOptions<
         return rows.Count;
     }
 
-    private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, DateTime CreatedAt);
-}
-
-/// <summary>Relay lag (row written → broker confirmed), for benchmarks and operators.</summary>
-public static class RelayMetrics
-{
-    public static readonly System.Diagnostics.Metrics.Meter Meter = new("Crowd.Outbox");
-
-    public static readonly System.Diagnostics.Metrics.Histogram<double> Lag =
-        Meter.CreateHistogram<double>("crowd.outbox.relay_lag", "ms", "Time from outbox write to broker confirm");
+    private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body);
 }

@@ -70,9 +70,9 @@ public static class BatchStore
             batch.RequesterId,
             request.Name,
             request.Modality,
-            LabelSchema = JsonSerializer.Serialize(request.LabelSchema, Json),
+            LabelSchema = JsonSerializer.Serialize(request.LabelSchema, JsonSerializerOptions.Web),
             request.GuidelinesUrl,
-            Slicing = JsonSerializer.Serialize(request.Slicing, Json),
+            Slicing = JsonSerializer.Serialize(request.Slicing, JsonSerializerOptions.Web),
             RedundancyMin = request.Redundancy!.Min,
             RedundancyMax = request.Redundancy.Max,
             Threshold = request.Acceptance!.Threshold,
@@ -121,7 +121,7 @@ public static class BatchStore
                 await tasks.WriteAsync(task.Position, NpgsqlDbType.Integer);
                 await WriteNullableAsync(tasks, task.Slice?.From);
                 await WriteNullableAsync(tasks, task.Slice?.To);
-                await WriteJsonAsync(tasks, task.Tile is null ? null : JsonSerializer.SerializeToElement(task.Tile, Json));
+                await WriteJsonAsync(tasks, task.Tile is null ? null : JsonSerializer.SerializeToElement(task.Tile, JsonSerializerOptions.Web));
                 await tasks.WriteAsync(task.IsGold, NpgsqlDbType.Boolean);
             }
 
@@ -177,9 +177,7 @@ public static class BatchStore
         return (await connection.QueryAsync<ResultRow>(sql, new { batchId, afterPosition, limit })).ToList();
     }
 
-    public static TileRegion? ParseTile(string? tile) => tile is null ? null : JsonSerializer.Deserialize<TileRegion>(tile, Json);
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static TileRegion? ParseTile(string? tile) => tile is null ? null : JsonSerializer.Deserialize<TileRegion>(tile, JsonSerializerOptions.Web);
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, int? value) =>
         value is { } v ? importer.WriteAsync(v, NpgsqlDbType.Integer) : importer.WriteNullAsync();

@@ -9,8 +9,6 @@ namespace Crowd.Cli.Simulation;
 /// <summary>The public HTTP API as one caller sees it: every call goes through the gateway with that caller's token.</summary>
 public sealed class CrowdClient(HttpClient http, TokenIssuer tokens, string subject, params string[] roles)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private readonly string _token = tokens.Issue(subject, roles);
 
     public string Subject => subject;
@@ -26,7 +24,7 @@ public sealed class CrowdClient(HttpClient http, TokenIssuer tokens, string subj
 
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+            request.Content = JsonContent.Create(body, body.GetType(), options: JsonSerializerOptions.Web);
         }
 
         return http.SendAsync(request, cancellationToken);
