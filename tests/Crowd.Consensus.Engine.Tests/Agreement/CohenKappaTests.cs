@@ -42,25 +42,18 @@ public class CohenKappaTests
         Assert.That(CohenKappa.Compute(a, b, 4, KappaWeighting.Linear), Is.EqualTo(0.2374).Within(0.00005));
     }
 
-    [Test]
-    public void Compute_QuadraticWeights_EqualsKrippendorffIntervalLargeSampleRelation()
+    // Maple, EssayTools[QuadraticWeightedKappa], the help page's two examples: two graders' integer scores of nine
+    // essays on the scale from the lowest to the highest score given (1..10; nobody gave 2). Published output:
+    // 0.758620689655172 and 0.438095238095238.
+    [TestCase(new[] { 9, 7, 8, 7, 6, 8, 3, 5, 10 }, new[] { 8, 8, 6, 6, 7, 6, 1, 4, 8 }, 0.758620689655172)]
+    [TestCase(new[] { 9, 7, 8, 7, 6, 8, 3, 5, 10 }, new[] { 3, 5, 6, 6, 7, 6, 1, 4, 8 }, 0.438095238095238)]
+    public void Compute_MapleEssayScores_IsPublishedQuadraticKappa(int[] grader1, int[] grader2, double published)
     {
-        // Quadratic-weighted kappa is 1 - sum w_ij (i-j)^2 p_ij / sum (i-j)^2 p_i. p_.j (Fleiss and Cohen 1973): check that form.
-        var k = 4;
-        var n = SexualFun.Sum();
-        double num = 0, den = 0;
-        for (var i = 0; i < k; i++)
-        {
-            for (var j = 0; j < k; j++)
-            {
-                var rowI = Enumerable.Range(0, k).Sum(x => SexualFun[(i * k) + x]) / n;
-                var colJ = Enumerable.Range(0, k).Sum(x => SexualFun[(x * k) + j]) / n;
-                num += (i - j) * (i - j) * SexualFun[(i * k) + j] / n;
-                den += (i - j) * (i - j) * rowI * colJ;
-            }
-        }
+        // Category c is score c + 1, so the weights follow the score scale, unused 2 included.
+        var a = grader1.Select(score => score - 1).ToArray();
+        var b = grader2.Select(score => score - 1).ToArray();
 
-        Assert.That(CohenKappa.FromTable(SexualFun, k, KappaWeighting.Quadratic), Is.EqualTo(1 - (num / den)).Within(1e-12));
+        Assert.That(CohenKappa.Compute(a, b, 10, KappaWeighting.Quadratic), Is.EqualTo(published).Within(1e-12));
     }
 
     [TestCase(KappaWeighting.Unweighted)]
