@@ -30,9 +30,10 @@ internal static class MedicalCrowdSimulator
             ("dynamic one-coin, min 3, max 7, 0.95", (rng, w) => Dynamic(rng, w, 3, confusion: false)),
             ("dynamic confusion matrix, min 2, max 7, 0.95", (rng, w) => Dynamic(rng, w, 2, confusion: true)),
             ("dynamic confusion matrix, min 3, max 7, 0.95", (rng, w) => Dynamic(rng, w, 3, confusion: true)),
-            ("fixed 5, majority vote + gold 5% + suspension", (rng, w) => Fixed(rng, w, 5, useDs: false, suspend: true)),
-            ("dynamic one-coin, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: false, suspend: true)),
-            ("dynamic confusion matrix, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: true, suspend: true)),
+            ("fixed 5, majority vote + gold 5% + suspension", (rng, w) => Fixed(rng, w, 5, useDs: false, Suspension.Platform)),
+            ("dynamic one-coin, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.Platform)),
+            ("dynamic confusion matrix, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: true, Suspension.Platform)),
+            ("dynamic one-coin, min 2, max 7, 0.95 + point-estimate suspension", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.PointEstimate)),
         };
 
         var totals = new PolicyResult[policies.Length];
@@ -48,8 +49,8 @@ internal static class MedicalCrowdSimulator
 
         var fixed5 = totals[1];
         Console.WriteLine(Invariant($"simulated medical crowd: {TaskCount:N0} tasks x {seeds} seeds, {WorkerCount} workers, {Classes} classes, prevalence {string.Join('/', Prevalence)}"));
-        Console.WriteLine("| policy | accuracy | annotations per item | + gold per item | total per item | total vs fixed 5 | escalated |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| policy | accuracy | annotations per item | vs fixed 5 | + gold per item | total per item | total vs fixed 5 | escalated | suspended: under floor / 0.6-0.7 / fair (>= 0.7) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         for (var p = 0; p < policies.Length; p++)
         {
             var t = totals[p];
@@ -58,15 +59,15 @@ internal static class MedicalCrowdSimulator
             var total = perItem + goldPerItem;
             var fixedTotal = fixed5.Annotations / (double)fixed5.Tasks;
             Console.WriteLine(Invariant(
-                $"| {policies[p].Name} | {t.Correct / (double)t.Tasks:0.0000} | {perItem:0.000} | {goldPerItem:0.000} | {total:0.000} | {total / fixedTotal:0.000}x | {100.0 * t.Escalated / t.Tasks:0.0}% |"));
+                $"| {policies[p].Name} | {t.Correct / (double)t.Tasks:0.0000} | {perItem:0.000} | {perItem / fixedTotal:0.000}x | {goldPerItem:0.000} | {total:0.000} | {total / fixedTotal:0.000}x | {100.0 * t.Escalated / t.Tasks:0.0}% | {t.Suspended} |"));
         }
 
         return 0;
     }
 
-    private static PolicyResult Fixed(Random rng, World world, int k, bool useDs, bool suspend = false)
+    private static PolicyResult Fixed(Random rng, World world, int k, bool useDs, Suspension? suspension = null)
     {
-        var pool = new WorkerPool(rng, world, confusion: false, suspend);
+        var pool = new WorkerPool(rng, world, confusion: false, suspension);
         var items = new int[TaskCount * k];
         var workers = new int[TaskCount * k];
         var labels = new int[TaskCount * k];
@@ -77,7 +78,7 @@ internal static class MedicalCrowdSimulator
             chosen.Clear();
             while (chosen.Count < k)
             {
-                var w = suspend ? pool.Next(chosen) : rng.Next(WorkerCount);
+                var w = suspension is not null ? pool.Next(chosen) : rng.Next(WorkerCount);
                 if (chosen.Add(w))
                 {
                     items[r] = i;
@@ -96,13 +97,13 @@ internal static class MedicalCrowdSimulator
             correct += result.Label(i) == world.Truth[i] ? 1 : 0;
         }
 
-        return new PolicyResult(TaskCount, correct, TaskCount * k, pool.Gold, 0);
+        return new PolicyResult(TaskCount, correct, TaskCount * k, pool.Gold, 0, pool.SuspendedByTrueAccuracy());
     }
 
-    private static PolicyResult Dynamic(Random rng, World world, int min, bool confusion, bool suspend = false)
+    private static PolicyResult Dynamic(Random rng, World world, int min, bool confusion, Suspension? suspension = null)
     {
         var policy = new DecisionPolicy(min, 7, 0.95);
-        var pool = new WorkerPool(rng, world, confusion, suspend);
+        var pool = new WorkerPool(rng, world, confusion, suspension);
         var reliability = pool.Reliability;
 
         // Running class prevalence from finalized labels (Dirichlet(1) start), as the service can track per batch.
@@ -149,18 +150,16 @@ internal static class MedicalCrowdSimulator
             }
         }
 
-        return new PolicyResult(TaskCount, correct, annotations, pool.Gold, escalated);
+        return new PolicyResult(TaskCount, correct, annotations, pool.Gold, escalated, pool.SuspendedByTrueAccuracy());
     }
 
     /// <summary>
     /// The platform side: draws a random active worker not yet on the task; at the gold rate the worker first answers a
-    /// gold task, which updates its reliability. With suspension on, a worker whose expected accuracy (weighted by
-    /// prevalence) falls under the floor after enough evidence gets no more tasks.
+    /// gold task, which updates its reliability. Under a suspension rule, a worker the rule finds under the floor gets
+    /// no more tasks.
     /// </summary>
-    private sealed class WorkerPool(Random rng, World world, bool confusion, bool suspend)
+    private sealed class WorkerPool(Random rng, World world, bool confusion, Suspension? suspension)
     {
-        private const double Floor = 0.6;
-        private const double MinEvidence = 10;
         private readonly bool[] _suspended = new bool[WorkerCount];
 
         public WorkerReliability[] Reliability { get; } = Enumerable.Range(0, WorkerCount)
@@ -191,10 +190,17 @@ internal static class MedicalCrowdSimulator
             }
         }
 
+        public SuspensionCount SuspendedByTrueAccuracy()
+        {
+            var suspended = Enumerable.Range(0, WorkerCount).Where(w => _suspended[w]).Select(world.TrueAccuracy).ToList();
+            return new SuspensionCount(
+                suspended.Count(a => a < Suspension.Floor), suspended.Count(a => a >= Suspension.Floor && a < 0.7), suspended.Count(a => a >= 0.7));
+        }
+
         public void Update(int worker, WorkerReliability updated)
         {
             Reliability[worker] = updated;
-            if (suspend && updated.IsBelowFloor(Floor, MinEvidence, Classes, Prevalence))
+            if (suspension is not null && updated.IsBelowFloor(Suspension.Floor, suspension.Confidence, suspension.MinEvidence, Classes, Prevalence))
             {
                 _suspended[worker] = true;
             }
@@ -203,10 +209,32 @@ internal static class MedicalCrowdSimulator
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record PolicyResult(int Tasks, int Correct, int Annotations, int Gold, int Escalated)
+    /// <summary>
+    /// The platform's accuracy floor (ARCHITECTURE.md, <c>WorkerSuspended</c>) with the consensus service's defaults:
+    /// suspended once 90% sure the worker's accuracy is under 0.6. The point-estimate rule (posterior mean under 0.6
+    /// after 10 answers) is kept for comparison: cheaper, because it also removes fair workers on an unlucky streak.
+    /// </summary>
+    private sealed record Suspension(double Confidence, double MinEvidence)
+    {
+        public const double Floor = 0.6;
+
+        public static Suspension Platform { get; } = new(0.9, 5);
+
+        public static Suspension PointEstimate { get; } = new(0.5, 10);
+    }
+
+    private sealed record PolicyResult(int Tasks, int Correct, int Annotations, int Gold, int Escalated, SuspensionCount Suspended)
     {
         public PolicyResult Add(PolicyResult o) =>
-            new(Tasks + o.Tasks, Correct + o.Correct, Annotations + o.Annotations, Gold + o.Gold, Escalated + o.Escalated);
+            new(Tasks + o.Tasks, Correct + o.Correct, Annotations + o.Annotations, Gold + o.Gold, Escalated + o.Escalated, Suspended.Add(o.Suspended));
+    }
+
+    /// <summary>Suspended workers by their true (prevalence-weighted) accuracy: rightly, borderline, wrongly.</summary>
+    private sealed record SuspensionCount(int UnderFloor, int Borderline, int Fair)
+    {
+        public SuspensionCount Add(SuspensionCount o) => new(UnderFloor + o.UnderFloor, Borderline + o.Borderline, Fair + o.Fair);
+
+        public override string ToString() => Invariant($"{UnderFloor} / {Borderline} / {Fair}");
     }
 
     /// <summary>The true classes and every worker's confusion matrix (row = truth).</summary>
@@ -268,6 +296,18 @@ internal static class MedicalCrowdSimulator
             }
 
             return new World(truth, confusion);
+        }
+
+        /// <summary>The worker's real chance of answering right, averaged over the prevalence.</summary>
+        public double TrueAccuracy(int worker)
+        {
+            var sum = 0.0;
+            for (var t = 0; t < Classes; t++)
+            {
+                sum += Prevalence[t] * _confusion[(((worker * Classes) + t) * Classes) + t];
+            }
+
+            return sum;
         }
 
         public int Answer(Random rng, int worker, int truth) =>

@@ -76,7 +76,8 @@ public sealed class MarketplaceTests
     [Test]
     public async Task Suspension_NearRandomWorkers_AreSuspendedAndGoodOnesAreNot()
     {
-        // Reliability learns from agreement with final labels; under 60 % after 10 judged answers, a worker is suspended.
+        // Reliability learns from agreement with final labels; once consensus is 90 % sure a worker is under the 60 % floor
+        // (after at least 5 judged answers), the worker is suspended.
         var admin = CrowdFixture.As("admin");
         var good = _report.Workers.Where(w => w.Accuracy >= 0.9).ToList();
         var nearRandom = _report.Workers.Where(w => w.Accuracy < 0.5).ToList();

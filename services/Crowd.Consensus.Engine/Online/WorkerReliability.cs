@@ -28,10 +28,40 @@ public abstract class WorkerReliability
 
     /// <summary>
     /// The suspension rule: true once the worker has at least <paramref name="minObservations"/> answers of evidence and
-    /// an expected accuracy (weighted by <paramref name="classWeights"/>, uniform when empty) below <paramref name="floor"/>.
+    /// the posterior probability that their expected accuracy (weighted by <paramref name="classWeights"/>, uniform when
+    /// empty) is below <paramref name="floor"/> reaches <paramref name="confidence"/>. Judging the probability rather than
+    /// the point estimate suspends a clear spammer after a handful of answers and spares a fair worker's unlucky streak.
     /// </summary>
-    public bool IsBelowFloor(double floor, double minObservations, int classCount, ReadOnlySpan<double> classWeights = default) =>
-        Observations >= minObservations && ExpectedAccuracy(classCount, classWeights) < floor;
+    public bool IsBelowFloor(
+        double floor, double confidence, double minObservations, int classCount, ReadOnlySpan<double> classWeights = default) =>
+        Observations >= minObservations && ProbabilityBelow(floor, classCount, classWeights) >= confidence;
+
+    /// <summary>
+    /// Posterior probability that the expected accuracy is below <paramref name="floor"/>, by a normal approximation to
+    /// the posterior of the accuracy (its mean and variance are exact).
+    /// </summary>
+    public double ProbabilityBelow(double floor, int classCount, ReadOnlySpan<double> classWeights = default)
+    {
+        var mean = ExpectedAccuracy(classCount, classWeights);
+        var variance = AccuracyVariance(classCount, classWeights);
+        return variance > 0 ? StandardNormalCdf((floor - mean) / Math.Sqrt(variance)) : mean < floor ? 1 : 0;
+    }
+
+    /// <summary>Posterior variance of <see cref="ExpectedAccuracy"/> with the same weights.</summary>
+    public abstract double AccuracyVariance(int classCount, ReadOnlySpan<double> classWeights = default);
+
+    /// <summary>Variance of a Beta(a, b) variable.</summary>
+    protected static double BetaVariance(double a, double b) => a * b / ((a + b) * (a + b) * (a + b + 1));
+
+    /// <summary>Phi(z) from erfc by Abramowitz and Stegun 7.1.26 (absolute error under 1.5e-7, ample for a rule).</summary>
+    private static double StandardNormalCdf(double z)
+    {
+        var x = Math.Abs(z) / Math.Sqrt(2);
+        var t = 1 / (1 + (0.3275911 * x));
+        var poly = t * (0.254829592 + (t * (-0.284496736 + (t * (1.421413741 + (t * (-1.453152027 + (t * 1.061405429))))))));
+        var upperTail = 0.5 * poly * Math.Exp(-x * x);
+        return z >= 0 ? 1 - upperTail : upperTail;
+    }
 
     /// <summary>Probability of a correct answer, averaged over classes with the given weights (uniform when empty).</summary>
     public double ExpectedAccuracy(int classCount, ReadOnlySpan<double> classWeights = default)
@@ -82,6 +112,10 @@ public sealed class OneCoinReliability : WorkerReliability
 
     public override double Probability(int trueClass, int observed, int classCount) =>
         trueClass == observed ? Accuracy : classCount > 1 ? (1 - Accuracy) / (classCount - 1) : 0;
+
+    /// <summary>One accuracy for every class, so any class weights that sum to 1 leave the Beta's variance.</summary>
+    public override double AccuracyVariance(int classCount, ReadOnlySpan<double> classWeights = default) =>
+        BetaVariance(Correct, Incorrect);
 
     public override OneCoinReliability Observe(int observed, ReadOnlySpan<double> truePosterior, double weight = 1)
     {
@@ -164,6 +198,29 @@ public sealed class ConfusionReliability : WorkerReliability
         }
 
         return row[observed] / sum;
+    }
+
+    /// <summary>
+    /// Each row is its own Dirichlet, so the diagonal cells are independent Beta(count on the right answer, the rest)
+    /// variables and the weighted sum's variance is the weighted sum of their variances.
+    /// </summary>
+    public override double AccuracyVariance(int classCount, ReadOnlySpan<double> classWeights = default)
+    {
+        var variance = 0.0;
+        for (var t = 0; t < ClassCount; t++)
+        {
+            var row = _counts.AsSpan(t * ClassCount, ClassCount);
+            var sum = 0.0;
+            foreach (var c in row)
+            {
+                sum += c;
+            }
+
+            var weight = classWeights.IsEmpty ? 1.0 / ClassCount : classWeights[t];
+            variance += weight * weight * BetaVariance(row[t], sum - row[t]);
+        }
+
+        return variance;
     }
 
     public override ConfusionReliability Observe(int observed, ReadOnlySpan<double> truePosterior, double weight = 1)

@@ -117,7 +117,8 @@ public static class TaskStore
         {
             var stored = reliabilities[annotation.WorkerId];
             var learned = (OneCoinReliability)stored.Reliability.ObserveGold(IndexOf(classes, annotation.Label), truth, classes.Count);
-            var suspend = !stored.Suspended && learned.IsBelowFloor(options.AccuracyFloor, options.MinObservationsForSuspension, classes.Count);
+            var suspend = !stored.Suspended && learned.IsBelowFloor(
+                options.AccuracyFloor, options.SuspensionConfidence, options.MinObservationsForSuspension, classes.Count);
             reliabilities[annotation.WorkerId] = stored = new StoredReliability(learned, stored.Suspended || suspend);
             if (suspend)
             {
@@ -125,7 +126,8 @@ public static class TaskStore
                 {
                     WorkerId = annotation.WorkerId,
                     EstimatedAccuracy = learned.Accuracy,
-                    Reason = $"estimated accuracy {learned.Accuracy:P0} over {learned.Observations:F0} judged annotations is under the floor of {options.AccuracyFloor:P0}",
+                    Reason = $"estimated accuracy {learned.Accuracy:P0} over {learned.Observations:F0} judged annotations: " +
+                        $"{learned.ProbabilityBelow(options.AccuracyFloor, classes.Count):P0} sure it is under the floor of {options.AccuracyFloor:P0}",
                 });
             }
         }

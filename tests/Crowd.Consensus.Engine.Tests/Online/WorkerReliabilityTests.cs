@@ -70,8 +70,59 @@ public class WorkerReliabilityTests
     {
         var spammer = new OneCoinReliability(1, 9, observations: 5);
 
-        Assert.That(spammer.IsBelowFloor(0.6, minObservations: 10, classCount: 2), Is.False);
-        Assert.That(spammer.IsBelowFloor(0.6, minObservations: 5, classCount: 2), Is.True);
+        Assert.That(spammer.IsBelowFloor(0.6, confidence: 0.9, minObservations: 10, classCount: 2), Is.False);
+        Assert.That(spammer.IsBelowFloor(0.6, confidence: 0.9, minObservations: 5, classCount: 2), Is.True);
+    }
+
+    [Test]
+    public void IsBelowFloor_RandomClicker_IsSuspendedWithinFifteenAnswers()
+    {
+        // Four classes, right a quarter of the time, judged answer by answer from the Beta(4, 1) prior.
+        WorkerReliability r = OneCoinReliability.NewWorker;
+        var answers = 0;
+        while (!r.IsBelowFloor(0.6, confidence: 0.9, minObservations: 5, classCount: 4) && answers < 100)
+        {
+            r = r.ObserveGold(answers % 4 == 0 ? 0 : 1, truth: 0, classCount: 4);
+            answers++;
+        }
+
+        Assert.That(answers, Is.InRange(5, 15));
+    }
+
+    [Test]
+    public void IsBelowFloor_FairWorkerOnAnUnluckyStreak_IsNotSuspended()
+    {
+        // A 70 % worker who got 5 of their first 10 judged answers right: the point estimate (9 / 15 = 0.6) is on the
+        // floor, but ten answers cannot make anyone 90 % sure the worker is under it.
+        var r = new OneCoinReliability(4 + 5, 1 + 5, observations: 10);
+
+        Assert.That(r.Accuracy, Is.EqualTo(0.6).Within(1e-12));
+        Assert.That(r.ProbabilityBelow(0.6, 2), Is.EqualTo(0.5).Within(1e-6));
+        Assert.That(r.IsBelowFloor(0.6, confidence: 0.9, minObservations: 5, classCount: 2), Is.False);
+    }
+
+    [Test]
+    public void ProbabilityBelow_AtTheTabulatedNormalQuantiles_GivesTheirProbabilities()
+    {
+        // Beta(60, 40): mean 0.6, sd sqrt(2400 / (100^2 * 101)). z = 1.6449 is the standard normal table's 95th
+        // percentile, so the normal approximation must put 95 % below mean + 1.6449 sd and 5 % below mean - 1.6449 sd.
+        var r = new OneCoinReliability(60, 40, observations: 95);
+        var sd = Math.Sqrt(60.0 * 40 / (100.0 * 100 * 101));
+
+        Assert.That(r.ProbabilityBelow(0.6 + (1.6449 * sd), 2), Is.EqualTo(0.95).Within(1e-4));
+        Assert.That(r.ProbabilityBelow(0.6 - (1.6449 * sd), 2), Is.EqualTo(0.05).Within(1e-4));
+    }
+
+    [Test]
+    public void ConfusionVariance_IsTheWeightedSumOfTheDiagonalBetas()
+    {
+        // Two classes; row 0 is Dirichlet(8, 2): its diagonal is Beta(8, 2), variance 16 / (100 * 11). Row 1 is
+        // Dirichlet(3, 3): Beta(3, 3), variance 9 / (36 * 7). Weights 0.75 and 0.25.
+        var r = new ConfusionReliability(2, [8, 2, 3, 3]);
+        var expected = (0.75 * 0.75 * 16.0 / 1100) + (0.25 * 0.25 * 9.0 / 252);
+
+        Assert.That(r.AccuracyVariance(2, [0.75, 0.25]), Is.EqualTo(expected).Within(1e-15));
+        Assert.That(r.ExpectedAccuracy(2, [0.75, 0.25]), Is.EqualTo((0.75 * 0.8) + (0.25 * 0.5)).Within(1e-15));
     }
 
     [Test]
