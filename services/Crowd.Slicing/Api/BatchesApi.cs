@@ -139,9 +139,3 @@ public static class BatchesApi
             ? batch
             : throw new NotFoundException($"Batch {batchId} was not found.");
 }
-
-internal static class Csv
-{
-    public static string Escape(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
-}
