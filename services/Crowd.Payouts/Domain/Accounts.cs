@@ -12,7 +12,10 @@ public sealed record Account(string Id, string Kind, string? OwnerId)
 
     public static Account Escrow(Guid batchId, string requesterId) => new($"batch:{batchId}:escrow", "escrow", requesterId);
 
-    public static Account WorkerPayable(string workerId) => new($"worker:{workerId}:payable", "worker-payable", workerId);
+    /// <summary>The kind of every <see cref="WorkerPayable"/> account, for queries over all of them.</summary>
+    public const string WorkerPayableKind = "worker-payable";
+
+    public static Account WorkerPayable(string workerId) => new($"worker:{workerId}:payable", WorkerPayableKind, workerId);
 }
 
 /// <summary>One leg of a ledger transaction; the legs of a transaction sum to zero.</summary>
