@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Crowd.Cli.Simulation;
 using Crowd.Testing;
+using Npgsql;
 
 using Crowd.EndToEnd.Tests.Infrastructure;
 
@@ -106,5 +107,18 @@ public sealed class CrowdFixture
     {
         using var response = await call;
         return response.StatusCode;
+    }
+
+    /// <summary>One value straight from a service's own database, to check what the API cannot show.</summary>
+    public static async Task<long> ScalarAsync(string service, string sql) => Convert.ToInt64(await QueryAsync(service, sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static async Task<string> ScalarTextAsync(string service, string sql) => (string)(await QueryAsync(service, sql))!;
+
+    private static async Task<object?> QueryAsync(string service, string sql)
+    {
+        await using var connection = new NpgsqlConnection(Crowd.ConnectionString(service));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 }

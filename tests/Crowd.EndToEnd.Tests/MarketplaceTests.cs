@@ -1,6 +1,5 @@
 using Crowd.Cli.Simulation;
-using Crowd.EndToEnd.Tests.Infrastructure;
-using Npgsql;
+using static Crowd.EndToEnd.Tests.CrowdFixture;
 
 namespace Crowd.EndToEnd.Tests;
 
@@ -125,17 +124,5 @@ public sealed class MarketplaceTests
         var requesterId = await ScalarTextAsync("Payouts", $"SELECT requester_id FROM batch_escrows WHERE batch_id = '{_report.BatchId}'");
         var available = await ScalarAsync("Payouts", $"SELECT balance_cents FROM accounts WHERE account_id = 'requester:{requesterId}:available'");
         Assert.That(available, Is.EqualTo(DepositCents - _report.SpentCents));
-    }
-
-    private static async Task<long> ScalarAsync(string service, string sql) => Convert.ToInt64(await QueryAsync(service, sql), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task<string> ScalarTextAsync(string service, string sql) => (string)(await QueryAsync(service, sql))!;
-
-    private static async Task<object?> QueryAsync(string service, string sql)
-    {
-        await using var connection = new NpgsqlConnection(CrowdFixture.Crowd.ConnectionString(service));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
     }
 }
