@@ -57,12 +57,14 @@ public sealed class PayoutRunTests
         var paid = (await EarningsAsync(workerId)).PaidCents;
 
         using var second = await Admin.SendAsync(HttpMethod.Post, Runs, new { minimumCents = 1 }, idempotencyKey: key);
-        var firstRun = await first.Content.ReadFromJsonAsync<JsonElement>();
-        var secondRun = await second.Content.ReadFromJsonAsync<JsonElement>();
+        var firstText = await first.Content.ReadAsStringAsync();
+        var secondText = await second.Content.ReadAsStringAsync();
+        var (firstRun, secondRun) = (JsonDocument.Parse(firstText).RootElement, JsonDocument.Parse(secondText).RootElement);
         var earnings = await EarningsAsync(workerId);
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(secondText, Is.EqualTo(firstText));
         Assert.That(secondRun.GetProperty("runId").GetGuid(), Is.EqualTo(firstRun.GetProperty("runId").GetGuid()));
         Assert.That(LinesOf(secondRun), Is.EquivalentTo(LinesOf(firstRun)));
         Assert.That(LinesOf(firstRun)[workerId], Is.EqualTo(paid));
