@@ -13,6 +13,7 @@ builder.Services.Configure<ConsensusOptions>(builder.Configuration.GetSection("C
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapDisagreementsApi();
+app.MapAgreementApi();
 app.Run();
 
 public partial class Program;

@@ -41,6 +41,10 @@ public static class TaskStore
         await work.QuerySingleOrDefaultAsync<TaskState>(
             $"SELECT {TaskColumns} FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE", new { taskId });
 
+    /// <summary>Some task of the batch (every one carries the batch's schema), or null before the batch's first annotation.</summary>
+    public static Task<TaskState?> AnyTaskOfBatchAsync(this UnitOfWork work, Guid batchId) =>
+        work.QuerySingleOrDefaultAsync<TaskState>($"SELECT {TaskColumns} FROM consensus_tasks WHERE batch_id = @batchId LIMIT 1", new { batchId });
+
     public static async Task<IReadOnlyList<StoredAnnotation>> AnnotationsAsync(this UnitOfWork work, Guid taskId) =>
         await work.AnnotationsAsync([taskId]);
 

@@ -10,10 +10,13 @@ public sealed record BatchProgress(string Status, int TaskCount, int AcceptedCou
 
 public sealed record WorkerOutcome(string WorkerId, double Accuracy, int Submitted, bool Suspended, long PendingCents, long PayableCents);
 
+/// <summary>An annotation of the run's batch that the platform accepted (202), with the hidden truth it was given for.</summary>
+public sealed record SubmittedAnnotation(Guid TaskId, string WorkerId, string Label, string Truth, bool IsGold);
+
 public sealed record MarketplaceReport(
     Guid BatchId, string RequesterId, string Status, int Items, int TaskCount, int Scored, int Correct, int Annotations, int EscalatedToQa, int ResolvedByQa,
     long SpentCents, long MaxCostCents, long PriceCents, long EscrowLeftCents, IReadOnlyList<WorkerOutcome> Workers, JsonElement LedgerCheck,
-    IReadOnlyList<JsonElement> Results, TimeSpan Elapsed)
+    IReadOnlyList<JsonElement> Results, IReadOnlyList<SubmittedAnnotation> Submissions, TimeSpan Elapsed)
 {
     public double Accuracy => Scored == 0 ? 0 : (double)Correct / Scored;
 
@@ -29,6 +32,8 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
     private readonly ConcurrentDictionary<Guid, string> _truthByTask = new();
     private readonly Dictionary<string, string> _truthByUri = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _truthByExternalId = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _goldUris = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<SubmittedAnnotation> _submissions = new();
     private int _resolvedByQa;
 
     public async Task<MarketplaceReport> RunAsync(IProgress<BatchProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -49,6 +54,13 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             _truthByUri[uri] = _truthByExternalId[externalId] = options.Classes[random.Next(options.Classes.Count)];
             return new { externalId, contentUri = uri, sliceCount = 1 };
         }).ToList();
+        var goldItems = Enumerable.Range(0, options.GoldItems).Select(i =>
+        {
+            var (externalId, uri) = ($"gold-{i:D4}", $"dicomweb://pacs.demo.example/studies/{run}/gold/{i}");
+            var truth = _truthByUri[uri] = options.Classes[random.Next(options.Classes.Count)];
+            _goldUris.Add(uri);
+            return new { externalId, contentUri = uri, sliceCount = 1, truth = new { label = truth } };
+        }).ToList();
 
         var submitted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", new
         {
@@ -61,6 +73,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             acceptance = new { threshold = options.Threshold },
             pricePerAnnotationCents = options.PriceCents,
             items,
+            goldItems,
         }, cancellationToken, HttpStatusCode.Accepted))!.Value;
         var batchId = submitted.GetProperty("batchId").GetGuid();
 
@@ -105,7 +118,8 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             batchId, requester.Subject, batch.GetProperty("status").GetString()!, options.Items, batch.GetProperty("taskCount").GetInt32(), results.Count, correct,
             batch.GetProperty("annotationCount").GetInt32(), batch.GetProperty("escalatedCount").GetInt32(), _resolvedByQa,
             balance.GetProperty("spentCents").GetInt64(), batch.GetProperty("maxCostCents").GetInt64(), options.PriceCents,
-            balance.GetProperty("escrowCents").GetInt64(), outcomes, await admin.GetAsync("/v1/ledger/check", deadline.Token), results, clock.Elapsed);
+            balance.GetProperty("escrowCents").GetInt64(), outcomes, await admin.GetAsync("/v1/ledger/check", deadline.Token), results,
+            [.. _submissions], clock.Elapsed);
     }
 
     private sealed class SimulatedWorker(CrowdClient client, double accuracy, Random random)
@@ -140,7 +154,8 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
                 }
 
                 string label;
-                if (_truthByUri.TryGetValue(task.GetProperty("content").GetProperty("contentUri").GetString()!, out var truth))
+                var uri = task.GetProperty("content").GetProperty("contentUri").GetString()!;
+                if (_truthByUri.TryGetValue(uri, out var truth))
                 {
                     _truthByTask[task.GetProperty("taskId").GetGuid()] = truth;
                     label = worker.Random.NextDouble() < worker.Accuracy ? truth : OtherThan(truth, worker.Random);
@@ -158,6 +173,10 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
                 if (accepted?.TryGetProperty("annotationId", out _) == true)
                 {
                     Interlocked.Increment(ref worker.Submitted);
+                    if (truth is not null)
+                    {
+                        _submissions.Enqueue(new SubmittedAnnotation(task.GetProperty("taskId").GetGuid(), worker.Client.Subject, label, truth, _goldUris.Contains(uri)));
+                    }
                 }
             }
         }

@@ -4,6 +4,10 @@ namespace Crowd.Cli.Simulation;
 public sealed record MarketplaceOptions
 {
     public int Items { get; init; } = 200;
+
+    /// <summary>Gold items (a known truth, shown to workers like any other task) posted with the batch.</summary>
+    public int GoldItems { get; init; }
+
     public IReadOnlyList<string> Classes { get; init; } = ["nodule", "no-nodule", "unsure"];
     public int RedundancyMin { get; init; } = 3;
     public int RedundancyMax { get; init; } = 7;
