@@ -13,6 +13,7 @@ app.MapDefaultEndpoints();
 app.MapRequesterMoneyApi();
 app.MapEarningsApi();
 app.MapLedgerApi();
+app.MapAuditApi();
 app.Run();
 
 public partial class Program;
