@@ -14,6 +14,7 @@ app.MapRequesterMoneyApi();
 app.MapEarningsApi();
 app.MapLedgerApi();
 app.MapPayoutRunsApi();
+app.MapAuditApi();
 app.Run();
 
 public partial class Program;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Crowd.Cli.Simulation;
+using Crowd.Testing;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
 
 namespace Crowd.EndToEnd.Tests;
@@ -31,6 +32,16 @@ public sealed class PayoutRunTests
         Assert.That(after.PayableCents, Is.Zero);
         Assert.That(after.PaidCents, Is.EqualTo(payable));
         await AssertLedgerBalancedAsync();
+
+        // The money that left is traced to the admin who ran the payout.
+        var cause = $"payout:{run.GetProperty("runId").GetGuid()}:{workerId}:";
+        await Eventually.WaitForAsync(
+            () => Admin.GetAsync($"/v1/audit?actorId={Admin.Subject}&limit=1000"),
+            page => page.GetProperty("items").EnumerateArray().Any(e =>
+                e.GetProperty("action").GetString() == "money.payout" && e.GetProperty("role").GetString() == "admin"
+                && e.GetProperty("detail").GetString()!.StartsWith(cause, StringComparison.Ordinal)
+                && e.GetProperty("detail").GetString()!.Contains($"worker:{workerId}:payable -{payable}", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the payout's audit event");
     }
 
     [Test]

@@ -6,6 +6,7 @@ using Crowd.Assignment.Options;
 using Crowd.Contracts.Annotations;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
 using FluentValidation;
@@ -67,6 +68,10 @@ public static class ClaimsApi
             };
         }
 
+        // The answer hands the worker a reference to patient data: the disclosure commits with the claim, or neither does.
+        work.Audit(
+            user.ActingAs(Roles.Worker), "content.disclosed", "task", claimed.TaskId.ToString(),
+            $"claim {claimed.ClaimId}: {claimed.ContentUri}");
         await work.CommitAsync();
         return Results.Created($"/v1/claims/{claimed.ClaimId}", claimed.ToView());
     }

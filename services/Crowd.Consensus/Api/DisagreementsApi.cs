@@ -4,6 +4,7 @@ using Crowd.Consensus.Data;
 using Crowd.Consensus.Domain;
 using Crowd.Consensus.Options;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
@@ -106,6 +107,9 @@ public static class DisagreementsApi
             WHERE disagreement_id = @disagreementId
             """, new { reviewer = user.Id(), label = label.GetRawText(), request.Note, disagreementId });
         await work.FinalizeAsync(task, isGold: false, label, "qa", 1.0, agreement, annotations, options.Value);
+        work.Audit(
+            user.ActingAs(Roles.Qa), "qa.resolved", "task", taskId.ToString(),
+            $"disagreement {disagreementId}: {chosen.GetString()}{(request.Note is null ? "" : $" ({request.Note})")}");
         await work.CommitAsync();
         return Results.Accepted();
     }

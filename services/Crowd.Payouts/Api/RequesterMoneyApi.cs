@@ -52,7 +52,7 @@ public static class RequesterMoneyApi
         var available = Account.RequesterAvailable(requesterId);
         await work.PostAsync(Movement.Transfer(
             $"deposit:{requesterId}:{idempotencyKey ?? Guid.CreateVersion7().ToString()}", "deposit", Account.External, available,
-            request.AmountCents!.Value, description: request.Reference));
+            request.AmountCents!.Value, description: request.Reference, actor: user.ActingAs(Roles.Admin)));
         var accepted = new DepositAccepted(await work.BalanceAsync(available));
         if (idempotencyKey is not null)
         {

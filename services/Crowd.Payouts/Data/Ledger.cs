@@ -1,4 +1,5 @@
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.Payouts.Domain;
 
 namespace Crowd.Payouts.Data;
@@ -51,7 +52,23 @@ public static class Ledger
             owners = entries.Select(e => e.Account.OwnerId).ToArray(),
             amounts = entries.Select(e => e.AmountCents).ToArray(),
         });
+        work.AuditMovement(transactionId, movement, entries);
         return true;
+    }
+
+    /// <summary>Every money movement leaves a trace: what moved, between which accounts, because of what.</summary>
+    private static void AuditMovement(this UnitOfWork work, Guid transactionId, Movement movement, IEnumerable<Entry> entries)
+    {
+        var (subjectType, subjectId) = movement switch
+        {
+            { AnnotationId: { } annotation } => ("annotation", annotation.ToString()),
+            { BatchId: { } batch } => ("batch", batch.ToString()),
+            _ => ("ledger-transaction", transactionId.ToString()),
+        };
+        var legs = string.Join(", ", entries.Select(e => $"{e.Account.Id} {e.AmountCents:+0;-0}"));
+        work.Audit(
+            movement.Actor ?? AuditActor.System, $"money.{movement.Kind}", subjectType, subjectId,
+            $"{movement.IdempotencyKey}: {legs}{(movement.Description is null ? "" : $" ({movement.Description})")}");
     }
 
     public static async Task<long> BalanceAsync(this UnitOfWork work, Account account, bool forUpdate = false) =>

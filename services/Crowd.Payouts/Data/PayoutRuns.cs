@@ -1,6 +1,8 @@
 using Crowd.Contracts.Payouts;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.Payouts.Domain;
+using Crowd.ServiceDefaults.Auth;
 
 namespace Crowd.Payouts.Data;
 
@@ -45,7 +47,7 @@ public static class PayoutRuns
         {
             await work.PostAsync(Movement.Transfer(
                 $"payout:{runId}:{line.WorkerId}", "payout", Account.WorkerPayable(line.WorkerId), Account.External, line.AmountCents,
-                description: $"payout run {runId}"));
+                description: $"payout run {runId}", actor: new AuditActor(createdBy, Roles.Admin)));
             work.Publish(new PayoutIssued { RunId = runId, WorkerId = line.WorkerId, AmountCents = line.AmountCents });
         }
 

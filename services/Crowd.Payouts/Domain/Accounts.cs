@@ -1,3 +1,5 @@
+using Crowd.Data.Audit;
+
 namespace Crowd.Payouts.Domain;
 
 /// <summary>A ledger account: its id encodes what it is, so that code and SQL name accounts the same way.</summary>
@@ -21,9 +23,16 @@ public sealed record Account(string Id, string Kind, string? OwnerId)
 /// <summary>One leg of a ledger transaction; the legs of a transaction sum to zero.</summary>
 public sealed record Entry(Account Account, long AmountCents);
 
-/// <summary>A balanced money movement, named by the cause that makes it unique.</summary>
-public sealed record Movement(string IdempotencyKey, string Kind, IReadOnlyList<Entry> Entries, Guid? BatchId = null, Guid? AnnotationId = null, string? Description = null)
+/// <summary>
+/// A balanced money movement, named by the cause that makes it unique. <see cref="Actor"/> is who made it happen for
+/// the audit trail; null is the platform acting on a message.
+/// </summary>
+public sealed record Movement(
+    string IdempotencyKey, string Kind, IReadOnlyList<Entry> Entries, Guid? BatchId = null, Guid? AnnotationId = null, string? Description = null,
+    AuditActor? Actor = null)
 {
-    public static Movement Transfer(string idempotencyKey, string kind, Account from, Account to, long amountCents, Guid? batchId = null, string? description = null) =>
-        new(idempotencyKey, kind, [new Entry(from, -amountCents), new Entry(to, amountCents)], batchId, null, description);
+    public static Movement Transfer(
+        string idempotencyKey, string kind, Account from, Account to, long amountCents, Guid? batchId = null, string? description = null,
+        AuditActor? actor = null) =>
+        new(idempotencyKey, kind, [new Entry(from, -amountCents), new Entry(to, amountCents)], batchId, null, description, actor);
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
+using Crowd.Data.Audit;
 using Crowd.ServiceDefaults.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -66,6 +67,13 @@ public static class AuthExtensions
 
     /// <summary>True when the caller is <paramref name="ownerId"/> or an admin; otherwise the resource is answered as 404.</summary>
     public static bool MayActFor(this ClaimsPrincipal user, string ownerId) => user.IsAdmin() || user.Id() == ownerId;
+
+    /// <summary>
+    /// The caller as the audit trail names them: in <paramref name="role"/> when they hold it, else as the admin that
+    /// the endpoint's policy let in.
+    /// </summary>
+    public static AuditActor ActingAs(this ClaimsPrincipal user, string role) =>
+        new(user.Id(), user.IsInRole(role) ? role : Roles.Admin);
 
     /// <summary>A <c>/v1</c> route group that needs a token with one of the policy's roles.</summary>
     public static RouteGroupBuilder MapGroupFor(this IEndpointRouteBuilder app, string prefix, string policy) =>

@@ -49,6 +49,9 @@ public static class BatchesApi
             FeeCentsPerAnnotation = Pricing.FeeCentsPerAnnotation(request.PricePerAnnotationCents!.Value, batch.FeeBasisPoints),
             SubmittedAt = DateTimeOffset.UtcNow,
         });
+        work.AuditStatus(
+            batch.BatchId, BatchStatus.PendingFunding, user.ActingAs(Roles.Requester),
+            $"{batch.Tasks.Count} tasks, at most {batch.MaxCostCents} cents");
 
         var accepted = new BatchAccepted(batch.BatchId, BatchStatus.PendingFunding, batch.Tasks.Count, batch.MaxCostCents);
         if (idempotencyKey is not null)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Crowd.Contracts.Batches;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
@@ -23,6 +24,7 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
         }
 
         await work.ExecuteAsync("UPDATE batches SET status = @status WHERE batch_id = @batchId", new { status = BatchStatus.Open, batch.BatchId });
+        work.AuditStatus(batch.BatchId, BatchStatus.Open, AuditActor.System, "escrow held; tasks released to workers");
         var schema = JsonDocument.Parse(batch.LabelSchema).RootElement;
         var classes = schema.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).ToArray();
         var tasks = await work.TasksAsync(batch.BatchId);

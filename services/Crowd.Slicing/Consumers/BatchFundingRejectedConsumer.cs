@@ -1,5 +1,7 @@
 using Crowd.Contracts.Batches;
 using Crowd.Data;
+using Crowd.Data.Audit;
+using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using MassTransit;
 
@@ -14,9 +16,13 @@ public sealed class BatchFundingRejectedConsumer(Database database) : InboxConsu
             UPDATE batches SET status = @rejected, rejection_reason = @reason
             WHERE batch_id = @batchId AND status = @pending
             """;
-        await work.ExecuteAsync(reject, new
+        var changed = await work.ExecuteAsync(reject, new
         {
             rejected = BatchStatus.Rejected, context.Message.Reason, context.Message.BatchId, pending = BatchStatus.PendingFunding,
         });
+        if (changed == 1)
+        {
+            work.AuditStatus(context.Message.BatchId, BatchStatus.Rejected, AuditActor.System, context.Message.Reason);
+        }
     }
 }

@@ -1,6 +1,8 @@
 using Crowd.Contracts.Annotations;
 using Crowd.Contracts.Batches;
 using Crowd.Data;
+using Crowd.Data.Audit;
+using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using MassTransit;
 
@@ -41,6 +43,7 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxConsumer<Lab
                 await work.ExecuteAsync(
                     "UPDATE batches SET status = @completed, completed_at = @completedAt WHERE batch_id = @BatchId",
                     new { completed = BatchStatus.Completed, completedAt, label.BatchId });
+                work.AuditStatus(label.BatchId, BatchStatus.Completed, AuditActor.System, $"{batch.TaskCount} tasks finalized");
                 work.Publish(new BatchCompleted
                 {
                     BatchId = label.BatchId,

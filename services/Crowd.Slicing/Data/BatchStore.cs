@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.Slicing.Domain;
 using Dapper;
 using Npgsql;
@@ -128,6 +129,10 @@ public static class BatchStore
             await tasks.CompleteAsync();
         }
     }
+
+    /// <summary>A batch's state change leaves a trace: <c>batch.{status}</c>, by whoever caused it.</summary>
+    public static void AuditStatus(this UnitOfWork work, Guid batchId, string status, AuditActor actor, string? detail = null) =>
+        work.Audit(actor, $"batch.{status}", "batch", batchId.ToString(), detail);
 
     public static Task<BatchRow?> FindBatchAsync(this UnitOfWork work, Guid batchId, bool forUpdate = false) =>
         work.QuerySingleOrDefaultAsync<BatchRow>(

@@ -1,0 +1,30 @@
+namespace Crowd.Contracts.Audit;
+
+/// <summary>
+/// One act that must leave a trace (API.md, <c>/v1/audit</c>): a disclosure of item content to a worker or QA
+/// reviewer, a QA decision, a money movement or a batch state change. Every service publishes its own through its
+/// outbox, in the transaction of the act itself; payouts appends them all to one hash chain.
+/// </summary>
+public sealed record AuditRecorded
+{
+    /// <summary>Unique per act, so that appending it twice cannot lengthen the chain.</summary>
+    public required Guid EventId { get; init; }
+
+    /// <summary>When the act happened, in UTC, to the microsecond (PostgreSQL's precision, so the hash survives storage).</summary>
+    public required DateTime At { get; init; }
+
+    public required string ActorId { get; init; }
+
+    /// <summary>The role the actor acted in: requester, worker, qa, admin, or system for the platform itself.</summary>
+    public required string Role { get; init; }
+
+    /// <summary>What happened, as <c>area.verb</c>: content.disclosed, qa.resolved, money.reward, batch.open, ...</summary>
+    public required string Action { get; init; }
+
+    public required string SubjectType { get; init; }
+
+    public required string SubjectId { get; init; }
+
+    /// <summary>Free text that makes the event self-explanatory (amounts and accounts, the disclosed reference, ...).</summary>
+    public string? Detail { get; init; }
+}

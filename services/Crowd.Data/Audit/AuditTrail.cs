@@ -1,0 +1,36 @@
+using Crowd.Contracts.Audit;
+
+namespace Crowd.Data.Audit;
+
+/// <summary>Who did an audited act, and in which role.</summary>
+public sealed record AuditActor(string Id, string Role)
+{
+    /// <summary>The platform itself, acting on a message rather than on a person's request.</summary>
+    public static AuditActor System { get; } = new("crowd", "system");
+}
+
+/// <summary>
+/// Records audited acts. The event rides the unit of work's outbox, so it exists exactly when the act committed:
+/// a rolled-back claim discloses nothing and leaves no trace, a committed one can never lose its trace.
+/// </summary>
+public static class AuditTrail
+{
+    public static void Audit(this UnitOfWork work, AuditActor actor, string action, string subjectType, string subjectId, string? detail = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(actor);
+        work.Publish(new AuditRecorded
+        {
+            EventId = Guid.CreateVersion7(),
+            At = ToMicroseconds(DateTime.UtcNow),
+            ActorId = actor.Id,
+            Role = actor.Role,
+            Action = action,
+            SubjectType = subjectType,
+            SubjectId = subjectId,
+            Detail = detail,
+        });
+    }
+
+    private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
+}
