@@ -1,4 +1,5 @@
 using Crowd.Bench;
+using Crowd.Bench.Audit;
 using Crowd.Bench.Messaging;
 
 // Benchmarks and quality tables: ./crowd bench <name> (dotnet run -c Release --project tests/Crowd.Bench -- <name>).
@@ -13,6 +14,7 @@ return name switch
     "smoothing" => SmoothingBench.Run(dataRoot),
     "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     "relay-lag" => await RelayLagBenchmark.RunAsync(),
+    "audit-chain" => await AuditChainBenchmark.RunAsync(),
     _ => Usage(),
 };
 
@@ -25,6 +27,6 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain");
     return 2;
 }

@@ -11,15 +11,8 @@ public sealed record AuditEventView(
     Guid EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId, string? Detail,
     string Hash, string PreviousHash);
 
-/// <summary>The first event whose link is broken: its previous hash or its own hash does not match the chain.</summary>
-public sealed record BrokenLink(long Seq, Guid EventId);
-
-public sealed record AuditVerification(bool Valid, long Events, BrokenLink? FirstBrokenLink);
-
 public static class AuditApi
 {
-    private const int VerifyPage = 10_000;
-
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var audit = app.MapGroupFor("/v1/audit", Roles.Admin).WithTags("Audit");
@@ -57,35 +50,9 @@ public static class AuditApi
             rows.Count == pageSize ? rows[^1].Seq.ToString(CultureInfo.InvariantCulture) : null);
     }
 
-    /// <summary>Walks the whole chain from the start, recomputing every hash, a page at a time.</summary>
     private static async Task<AuditVerification> VerifyAsync(Database database)
     {
         await using var work = await database.BeginAsync();
-        // One snapshot: events appended during the walk are not half-seen.
-        await work.ExecuteAsync("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        var previous = AuditChain.Genesis;
-        var count = 0L;
-        for (var afterSeq = 0L; ;)
-        {
-            var page = (await work.QueryAsync<AuditEvent>(
-                $"SELECT {AuditChain.Columns} FROM audit_events WHERE seq > @afterSeq ORDER BY seq LIMIT @VerifyPage", new { afterSeq, VerifyPage })).ToList();
-            foreach (var e in page)
-            {
-                if (!e.Follows(previous))
-                {
-                    return new AuditVerification(false, count, new BrokenLink(e.Seq, e.EventId));
-                }
-
-                previous = e.Hash;
-                count++;
-            }
-
-            if (page.Count < VerifyPage)
-            {
-                return new AuditVerification(true, count, null);
-            }
-
-            afterSeq = page[^1].Seq;
-        }
+        return await work.VerifyAuditChainAsync();
     }
 }

@@ -13,6 +13,11 @@ public sealed record AuditEvent(
     long Seq, Guid EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId,
     string? Detail, string PreviousHash, string Hash);
 
+/// <summary>The first event whose link is broken: its previous hash or its own hash does not match the chain.</summary>
+public sealed record BrokenLink(long Seq, Guid EventId);
+
+public sealed record AuditVerification(bool Valid, long Events, BrokenLink? FirstBrokenLink);
+
 /// <summary>
 /// The hash chain. An event's hash is the lower-case hex SHA-256 of the UTF-8 JSON array
 /// <c>[previousHash, eventId, at, actorId, role, action, subjectType, subjectId, detail]</c> written compactly with
@@ -31,6 +36,8 @@ public static class AuditChain
 
     // Any constant shared by every writer of this database; the outbox uses another.
     private const long ChainLock = 0x41756469745f4348; // "Audit_CH"
+
+    private const int VerifyPage = 10_000;
 
     private static readonly JsonSerializerOptions CanonicalJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -79,4 +86,35 @@ public static class AuditChain
     public static bool Follows(this AuditEvent e, string previousHash) =>
         e.PreviousHash == previousHash &&
         e.Hash == Hash(previousHash, e.EventId, e.At, e.ActorId, e.Role, e.Action, e.SubjectType, e.SubjectId, e.Detail);
+
+    /// <summary>Walks the whole chain from the start, recomputing every hash, a page at a time, in one snapshot.</summary>
+    public static async Task<AuditVerification> VerifyAuditChainAsync(this UnitOfWork work)
+    {
+        // One snapshot: events appended during the walk are not half-seen.
+        await work.ExecuteAsync("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        var previous = Genesis;
+        var count = 0L;
+        for (var afterSeq = 0L; ;)
+        {
+            var page = (await work.QueryAsync<AuditEvent>(
+                $"SELECT {Columns} FROM audit_events WHERE seq > @afterSeq ORDER BY seq LIMIT @VerifyPage", new { afterSeq, VerifyPage })).ToList();
+            foreach (var e in page)
+            {
+                if (!e.Follows(previous))
+                {
+                    return new AuditVerification(false, count, new BrokenLink(e.Seq, e.EventId));
+                }
+
+                previous = e.Hash;
+                count++;
+            }
+
+            if (page.Count < VerifyPage)
+            {
+                return new AuditVerification(true, count, null);
+            }
+
+            afterSeq = page[^1].Seq;
+        }
+    }
 }
