@@ -107,6 +107,7 @@ public static class ClaimsApi
             Policy = JsonSerializer.Deserialize<TaskPolicy>(claim.Policy, JsonSerializerOptions.Web)!,
             SubmittedAt = submittedAt,
         });
+        await work.PublishDrainedAsync(claim.BatchId);
         await work.CommitAsync();
         return Results.Accepted(value: new SubmissionAccepted(annotationId, claimId));
     }
@@ -117,6 +118,12 @@ public static class ClaimsApi
         var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
             ?? throw new NotFoundException($"Claim {claimId} was not found.");
         EnsureLeased(claim);
+        if (await work.IsCancelledAsync(claim.BatchId))
+        {
+            // The lease may run out, never be renewed: the batch's escrow returns once its last claim ends.
+            throw new ConflictException($"Batch {claim.BatchId} was cancelled: claim {claimId} may be submitted until {claim.LeaseExpiresAt:O}, not extended.");
+        }
+
         var expiresAt = await work.QuerySingleAsync<DateTime>("""
             UPDATE claims SET lease_expires_at = least(now() + @duration, claimed_at + @maxTotal)
             WHERE claim_id = @claimId
@@ -137,6 +144,7 @@ public static class ClaimsApi
             UPDATE claims SET status = 'released', finished_at = now() WHERE claim_id = @claimId;
             UPDATE pool_tasks SET open_slots = open_slots + 1 WHERE task_id = @TaskId AND status = 'open';
             """, new { claimId, claim.TaskId });
+        await work.PublishDrainedAsync(claim.BatchId);
         await work.CommitAsync();
         return Results.NoContent();
     }

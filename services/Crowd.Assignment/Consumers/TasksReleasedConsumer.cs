@@ -5,19 +5,25 @@ using MassTransit;
 
 namespace Crowd.Assignment.Consumers;
 
-/// <summary>Adds a funded batch's tasks to the pool, each with <c>redundancy.min</c> open slots.</summary>
+/// <summary>
+/// Adds a funded batch's tasks to the pool, each with <c>redundancy.min</c> open slots; a chunk that arrives after the
+/// batch was cancelled is added closed, so that it never takes a claim.
+/// </summary>
 public sealed class TasksReleasedConsumer(Database database) : InboxConsumer<TasksReleased>(database)
 {
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<TasksReleased> context)
     {
         var released = context.Message;
+        await work.LockBatchAsync(released.BatchId, shared: true);
         const string insert = """
             INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, tile, label_schema, guidelines_url, required_qualifications,
-                                    priority, reward_cents, policy, open_slots, slots_opened, redundancy_max)
+                                    priority, reward_cents, policy, open_slots, slots_opened, redundancy_max, status)
             SELECT t.task_id, @batchId, t.content_uri, t.slice::jsonb, t.tile::jsonb, @labelSchema::jsonb, @guidelinesUrl, @qualifications,
-                   @priority, @rewardCents, t.policy::jsonb, t.slots, t.slots, t.redundancy_max
+                   @priority, @rewardCents, t.policy::jsonb, CASE WHEN c.cancelled THEN 0 ELSE t.slots END, t.slots, t.redundancy_max,
+                   CASE WHEN c.cancelled THEN 'cancelled' ELSE 'open' END
             FROM unnest(@taskIds, @contentUris, @slices, @tiles, @policies, @slots, @redundancyMax)
-                 AS t(task_id, content_uri, slice, tile, policy, slots, redundancy_max)
+                 AS t(task_id, content_uri, slice, tile, policy, slots, redundancy_max),
+                 (SELECT EXISTS (SELECT 1 FROM cancelled_batches WHERE batch_id = @batchId) AS cancelled) c
             ON CONFLICT (task_id) DO NOTHING
             """;
         var tasks = released.Tasks;

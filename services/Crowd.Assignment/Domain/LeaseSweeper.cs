@@ -1,10 +1,14 @@
+using Crowd.Assignment.Data;
 using Crowd.Assignment.Options;
 using Crowd.Data;
 using Microsoft.Extensions.Options;
 
 namespace Crowd.Assignment.Domain;
 
-/// <summary>Expires claims whose lease ran out and gives their slots back to the pool.</summary>
+/// <summary>
+/// Expires claims whose lease ran out and gives their slots back to the pool; then drains the cancelled batches left
+/// with no open claim (their last one expired here, or a drain was missed beside a concurrent submission).
+/// </summary>
 public sealed class LeaseSweeper(Database database, IOptions<LeaseOptions> options, ILogger<LeaseSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,6 +49,7 @@ public sealed class LeaseSweeper(Database database, IOptions<LeaseOptions> optio
             """;
         await using var work = await database.BeginAsync(cancellationToken);
         var count = await work.QuerySingleAsync<int>(sql);
+        await work.PublishDrainedAsync();
         await work.CommitAsync();
         return count;
     }

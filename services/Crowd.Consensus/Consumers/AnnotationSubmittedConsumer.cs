@@ -20,6 +20,8 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context)
     {
         var submitted = context.Message;
+        // Before the task's lock, as the cancel takes them: the batch's lock first, then its tasks.
+        var batchCancelled = await work.IsBatchCancelledAsync(submitted.BatchId);
         var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy);
         await work.ExecuteAsync("""
             INSERT INTO annotations (annotation_id, task_id, worker_id, payload, reward_cents, submitted_at)
@@ -27,6 +29,13 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
             ON CONFLICT (annotation_id) DO NOTHING
             """, new { submitted.AnnotationId, submitted.TaskId, submitted.WorkerId, payload = submitted.Payload.GetRawText(), submitted.RewardCents, submitted.SubmittedAt });
         var annotations = await work.AnnotationsAsync(task.TaskId);
+
+        if (batchCancelled && task.Status != TaskStore.Finalized)
+        {
+            // Submitted on a claim still open at the cancel (or overtaken by it): paid, never decided.
+            await work.StopTaskAsync(task, annotations);
+            return;
+        }
 
         switch (task.Status)
         {

@@ -21,8 +21,10 @@ public static class TaskStore
     public const string Collecting = "collecting";
     public const string Escalated = "escalated";
     public const string Finalized = "finalized";
+    /// <summary>The batch was cancelled before the task had a final label; see <see cref="Cancellations"/>.</summary>
+    public const string Cancelled = "cancelled";
 
-    private const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label";
+    internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label";
 
     private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, payload->>'label' AS label, reward_cents, judged";
 
@@ -89,10 +91,24 @@ public static class TaskStore
     public static async Task JudgeAsync(
         this UnitOfWork work, TaskState task, string finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
     {
+        var unjudged = await work.PublishJudgedAsync(task, annotations, finalLabel);
+        if (unjudged.Count > 0)
+        {
+            await work.LearnReliabilityAsync(task.ReadPolicy().Classes, finalLabel, unjudged, options);
+        }
+    }
+
+    /// <summary>
+    /// Marks the annotations not judged yet as judged and publishes them for payment, once each; against
+    /// <paramref name="finalLabel"/>, or against none when the task was cancelled (then none agrees). Returns them.
+    /// </summary>
+    internal static async Task<IReadOnlyList<StoredAnnotation>> PublishJudgedAsync(
+        this UnitOfWork work, TaskState task, IReadOnlyList<StoredAnnotation> annotations, string? finalLabel)
+    {
         var unjudged = annotations.Where(a => !a.Judged).ToList();
         if (unjudged.Count == 0)
         {
-            return;
+            return unjudged;
         }
 
         await work.ExecuteAsync(
@@ -106,10 +122,10 @@ public static class TaskStore
                 AnnotationId = a.AnnotationId,
                 WorkerId = a.WorkerId,
                 RewardCents = a.RewardCents,
-                AgreesWithFinal = a.Label == finalLabel,
+                AgreesWithFinal = finalLabel is not null && a.Label == finalLabel,
             }).ToList(),
         });
-        await work.LearnReliabilityAsync(task.ReadPolicy().Classes, finalLabel, unjudged, options);
+        return unjudged;
     }
 
     private static async Task LearnReliabilityAsync(

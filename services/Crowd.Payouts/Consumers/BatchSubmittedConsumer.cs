@@ -6,16 +6,21 @@ using MassTransit;
 
 namespace Crowd.Payouts.Consumers;
 
-/// <summary>Holds the batch's maximum cost in escrow, or rejects the batch when the requester's balance is short.</summary>
+/// <summary>
+/// Holds the batch's maximum cost in escrow, or rejects the batch when the requester's balance is short; holds nothing for a
+/// batch already cancelled.
+/// </summary>
 public sealed class BatchSubmittedConsumer(Database database) : InboxConsumer<BatchSubmitted>(database)
 {
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchSubmitted> context)
     {
         var batch = context.Message;
+        // Cancelled while it waited for funding (the cancel's queue can be ahead of this one): nothing is held, nothing announced.
+        var cancelled = await work.IsCancelledAsync(batch.BatchId);
         var available = Account.RequesterAvailable(batch.RequesterId);
         // Locks the requester's balance so that two batches submitted together cannot both spend it.
-        var balance = await work.BalanceAsync(available, forUpdate: true);
-        var funded = balance >= batch.MaxCostCents;
+        var balance = cancelled ? 0 : await work.BalanceAsync(available, forUpdate: true);
+        var funded = !cancelled && balance >= batch.MaxCostCents;
 
         const string record = """
             INSERT INTO batch_escrows (batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status)
@@ -24,8 +29,13 @@ public sealed class BatchSubmittedConsumer(Database database) : InboxConsumer<Ba
         await work.ExecuteAsync(record, new
         {
             batch.BatchId, batch.RequesterId, batch.MaxCostCents, batch.FeeCentsPerAnnotation, batch.TaskCount,
-            status = funded ? Escrows.Funded : Escrows.Rejected,
+            status = cancelled ? Escrows.Cancelled : funded ? Escrows.Funded : Escrows.Rejected,
         });
+
+        if (cancelled)
+        {
+            return;
+        }
 
         if (funded)
         {

@@ -19,14 +19,30 @@ public static class Escrows
             FROM batch_escrows WHERE batch_id = @batchId FOR UPDATE
             """, new { batchId });
 
+    /// <summary>The batch was cancelled before payouts saw it: nothing was held, nothing is to return.</summary>
+    public const string Cancelled = "cancelled";
+
     /// <summary>
-    /// Returns what is left in escrow to the requester, once the batch is complete and every one of its finalized
-    /// tasks has been judged and paid: BatchCompleted can overtake the last AnnotationsJudged, so either may settle.
+    /// Returns what is left in escrow to the requester once nothing more can be paid from it (<see cref="Settlement"/>):
+    /// BatchCompleted can overtake the last AnnotationsJudged, and BatchDrained the last payment of a cancelled batch,
+    /// so whichever comes last settles. The escrow's row lock orders them.
     /// </summary>
     public static async Task SettleIfDoneAsync(this UnitOfWork work, Guid batchId)
     {
         var escrow = await work.LockEscrowAsync(batchId);
-        if (escrow is not { Status: Funded, ExpectedTaskCount: { } expected } || escrow.JudgedTaskCount < expected)
+        if (escrow is not { Status: Funded })
+        {
+            return;
+        }
+
+        const string cancelProgress = """
+            SELECT c.drained_annotation_count,
+                   (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') AS paid_annotation_count
+            FROM batch_cancellations c WHERE c.batch_id = @batchId
+            """;
+        var cancel = await work.QuerySingleOrDefaultAsync<(int? DrainedAnnotationCount, long PaidAnnotationCount)?>(cancelProgress, new { batchId });
+        if (!Settlement.IsDue(new SettlementProgress(
+            escrow.JudgedTaskCount, escrow.ExpectedTaskCount, cancel?.DrainedAnnotationCount, cancel?.PaidAnnotationCount ?? 0)))
         {
             return;
         }

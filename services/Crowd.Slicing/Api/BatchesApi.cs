@@ -24,6 +24,7 @@ public static class BatchesApi
         batches.MapGet("/", ListAsync);
         batches.MapGet("/{batchId:guid}", GetAsync);
         batches.MapGet("/{batchId:guid}/results", ResultsAsync);
+        batches.MapPost("/{batchId:guid}/cancel", CancelAsync);
         return app;
     }
 
@@ -83,6 +84,33 @@ public static class BatchesApi
         return BatchView.From(await FindOwnedAsync(work, batchId, user));
     }
 
+    /// <summary>
+    /// Stops the batch: assignment gives out no new claims (open ones may still be submitted until their lease ends) and
+    /// payouts returns the unspent escrow once the last of them is paid. Repeating it changes nothing.
+    /// </summary>
+    private static async Task<IResult> CancelAsync(Guid batchId, ClaimsPrincipal user, Database database)
+    {
+        await using var work = await database.BeginAsync();
+        // Locked, so that the last LabelAccepted cannot complete the batch while it is being cancelled: it ends one way only.
+        var batch = await FindOwnedAsync(work, batchId, user, forUpdate: true);
+        switch (BatchCancellation.Decide(batch.Status))
+        {
+            case CancelOutcome.Refused:
+                throw new ConflictException($"Batch {batchId} is {batch.Status}; only a pending-funding or open batch can be cancelled.");
+            case CancelOutcome.Cancel:
+                var cancelledAt = DateTimeOffset.UtcNow;
+                await work.ExecuteAsync(
+                    "UPDATE batches SET status = @cancelled, cancelled_at = @cancelledAt WHERE batch_id = @batchId",
+                    new { cancelled = BatchStatus.Cancelled, cancelledAt, batchId });
+                work.AuditStatus(batchId, BatchStatus.Cancelled, user.ActingAs(Roles.Requester), $"was {batch.Status}");
+                work.Publish(new BatchCancelled { BatchId = batchId, RequesterId = batch.RequesterId, CancelledAt = cancelledAt });
+                await work.CommitAsync();
+                break;
+        }
+
+        return Results.Accepted($"/v1/batches/{batchId}");
+    }
+
     /// <summary>One row per finalized non-gold task, as paged JSON or as a CSV download of the whole batch.</summary>
     private static async Task<IResult> ResultsAsync(
         Guid batchId, ClaimsPrincipal user, Database database, NpgsqlDataSource dataSource, string? format, string? after, int? limit)
@@ -137,8 +165,8 @@ public static class BatchesApi
     }
 
     /// <summary>The caller's batch (or any, for an admin); someone else's batch is answered as not found.</summary>
-    private static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user) =>
-        await work.FindBatchAsync(batchId) is { } batch && user.MayActFor(batch.RequesterId)
+    private static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user, bool forUpdate = false) =>
+        await work.FindBatchAsync(batchId, forUpdate) is { } batch && user.MayActFor(batch.RequesterId)
             ? batch
             : throw new NotFoundException($"Batch {batchId} was not found.");
 }

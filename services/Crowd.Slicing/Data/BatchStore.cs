@@ -35,6 +35,7 @@ public sealed record BatchRow
     public int AnnotationCount { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
+    public DateTime? CancelledAt { get; init; }
 }
 
 /// <summary>A task with its item, as the worker pool and the results need it.</summary>
@@ -51,7 +52,7 @@ public static class BatchStore
         batch_id, requester_id, name, modality, label_schema::text AS label_schema, guidelines_url, redundancy_min, redundancy_max,
         acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications, priority,
         status, rejection_reason, task_count, max_cost_cents, finalized_count, accepted_count, escalated_count,
-        annotation_count, created_at, completed_at
+        annotation_count, created_at, completed_at, cancelled_at
         """;
 
     public static async Task InsertAsync(this UnitOfWork work, NewBatch batch)

@@ -1,0 +1,39 @@
+using Crowd.Contracts.Batches;
+using Crowd.Data;
+
+namespace Crowd.Assignment.Data;
+
+public static class CancelledBatches
+{
+    public static async Task<bool> IsCancelledAsync(this UnitOfWork work, Guid batchId) =>
+        await work.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM cancelled_batches WHERE batch_id = @batchId)", new { batchId });
+
+    /// <summary>
+    /// Publishes BatchDrained for each cancelled batch (only <paramref name="batchId"/>'s, when given) that has no active
+    /// claim left, once: the row lock on <c>cancelled_batches</c> makes concurrent callers agree on who publishes.
+    /// Its callers (the cancel, a submission, a release, the lease sweeper) may miss a drain that commits beside them;
+    /// the sweeper, which looks at every batch on each tick, finds it on the next.
+    /// </summary>
+    public static async Task PublishDrainedAsync(this UnitOfWork work, Guid? batchId = null)
+    {
+        // Once no claim is active none can become so (the tasks are cancelled), so the count of annotations is final.
+        const string sql = """
+            UPDATE cancelled_batches b SET drained_at = now(), annotation_count = (
+                SELECT count(*)::int FROM annotations a JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id)
+            WHERE b.drained_at IS NULL
+              AND (@batchId::uuid IS NULL OR b.batch_id = @batchId)
+              AND NOT EXISTS (
+                  SELECT 1 FROM claims c JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id AND c.status = 'active')
+            RETURNING b.batch_id, b.annotation_count, b.drained_at
+            """;
+        foreach (var drained in await work.QueryAsync<(Guid BatchId, int AnnotationCount, DateTime DrainedAt)>(sql, new { batchId }))
+        {
+            work.Publish(new BatchDrained
+            {
+                BatchId = drained.BatchId,
+                AnnotationCount = drained.AnnotationCount,
+                DrainedAt = new DateTimeOffset(drained.DrainedAt, TimeSpan.Zero),
+            });
+        }
+    }
+}
