@@ -1,6 +1,6 @@
 namespace Crowd.Slicing.Domain;
 
-/// <summary>API.md's status flow: pending-funding → open | rejected; open → completed | cancelled.</summary>
+/// <summary>API.md's status flow: pending-funding → open | rejected | cancelled; open → completed | cancelled.</summary>
 public static class BatchStatus
 {
     public const string PendingFunding = "pending-funding";
