@@ -106,6 +106,7 @@ public static class ClaimsApi
             RewardCents = claim.RewardCents,
             Policy = JsonSerializer.Deserialize<TaskPolicy>(claim.Policy, JsonSerializerOptions.Web)!,
             SubmittedAt = submittedAt,
+            Content = claim.Content,
         });
         await work.CommitAsync();
         return Results.Accepted(value: new SubmissionAccepted(annotationId, claimId));

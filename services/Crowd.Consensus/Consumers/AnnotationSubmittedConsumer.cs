@@ -20,7 +20,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context)
     {
         var submitted = context.Message;
-        var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy);
+        var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy, submitted.Content);
         await work.ExecuteAsync("""
             INSERT INTO annotations (annotation_id, task_id, worker_id, payload, reward_cents, submitted_at)
             VALUES (@AnnotationId, @TaskId, @WorkerId, @payload::jsonb, @RewardCents, @SubmittedAt)
@@ -30,9 +30,9 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
 
         switch (task.Status)
         {
-            case TaskStore.Finalized:
+            case TaskStore.Finalized or TaskStore.Excluded:
                 // A lease that was still running when the task was decided: the work was done, so it is judged and paid.
-                await work.JudgeAsync(task, JsonDocument.Parse(task.FinalLabel!).RootElement.GetProperty("label").GetString()!, annotations, options.Value);
+                await work.JudgeAsync(task, task.FinalClass(), annotations, options.Value);
                 break;
             case TaskStore.Collecting:
                 await DecideAsync(work, task, submitted.Policy, annotations);
