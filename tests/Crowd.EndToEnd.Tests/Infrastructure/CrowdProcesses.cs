@@ -41,8 +41,11 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary>Starts everything and waits until every process answers <c>/health/ready</c>.</summary>
-    public static async Task<CrowdProcesses> StartAsync(IDictionary<string, string>? assignmentSettings = null)
+    /// <summary>
+    /// Starts everything and waits until every process answers <c>/health/ready</c>. <paramref name="settings"/> go to every
+    /// service (each reads only its own sections: <c>Lease</c> assignment's, <c>Qa</c> consensus's).
+    /// </summary>
+    public static async Task<CrowdProcesses> StartAsync(IDictionary<string, string>? settings = null)
     {
         var crowd = new CrowdProcesses();
         await TestInfrastructure.CreateVirtualHostAsync(crowd._run);
@@ -59,7 +62,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
         foreach (var service in Services)
         {
-            crowd.Start(service, service == "Assignment" ? assignmentSettings : null);
+            crowd.Start(service, settings);
         }
 
         crowd.Start("Gateway", Services.ToDictionary(
