@@ -9,6 +9,7 @@ builder.AddServiceDefaults();                                      // auth, prob
 builder.AddCrowdData(typeof(Program).Assembly);                    // database, migrations
 builder.AddCrowdMessaging("consensus", typeof(Program).Assembly);  // consumers, inbox, outbox relay
 builder.Services.Configure<ConsensusOptions>(builder.Configuration.GetSection("Consensus"));
+builder.Services.Configure<QaOptions>(builder.Configuration.GetSection("Qa"));
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

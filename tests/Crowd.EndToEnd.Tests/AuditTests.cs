@@ -162,9 +162,9 @@ public sealed class AuditTests
         Assert.That(await StatusAsync(Http.GetAsync(new Uri(CrowdFixture.Crowd.Gateway, "/v1/audit"))), Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
-    private sealed record AuditEventView(string EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId, string? Detail, string Hash, string PreviousHash);
+    internal sealed record AuditEventView(string EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId, string? Detail, string Hash, string PreviousHash);
 
-    private static async Task<IReadOnlyList<AuditEventView>> EventsAsync(string query, Func<IReadOnlyList<AuditEventView>, bool> done)
+    internal static async Task<IReadOnlyList<AuditEventView>> EventsAsync(string query, Func<IReadOnlyList<AuditEventView>, bool> done)
     {
         var admin = As("admin");
         return await Eventually.WaitForAsync(

@@ -13,7 +13,7 @@ namespace Crowd.EndToEnd.Tests;
 [SetUpFixture]
 public sealed class CrowdFixture
 {
-    /// <summary>Short leases, swept every second, so that expiry can be observed within a test.</summary>
+    /// <summary>Short leases (workers' and QA reviewers'), swept every second, so that expiry can be observed within a test.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
 
     private static CrowdProcesses? _crowd;
@@ -29,6 +29,7 @@ public sealed class CrowdFixture
         {
             ["Lease__Duration"] = Lease.ToString("c"),
             ["Lease__SweepInterval"] = "00:00:01",
+            ["Qa__LeaseDuration"] = Lease.ToString("c"),
         });
         Http.BaseAddress = _crowd.Gateway;
     }

@@ -15,6 +15,8 @@ public sealed record AnnotationSubmitted
     public required long RewardCents { get; init; }
     public required TaskPolicy Policy { get; init; }
     public required DateTimeOffset SubmittedAt { get; init; }
+    /// <summary>What the task shows, so that consensus can hand it to a QA reviewer; null from a sender that predates it.</summary>
+    public TaskContent? Content { get; init; }
 }
 
 /// <summary>A task's final label: from consensus, or from a QA reviewer.</summary>

@@ -50,7 +50,7 @@ public sealed record MoreAnnotationsRequested
     public required int AnnotationCount { get; init; }
 }
 
-/// <summary>The task has its final label: assignment closes it to new claims.</summary>
+/// <summary>The task is decided (a final label, or excluded by QA): assignment closes it to new claims.</summary>
 public sealed record TaskFinalized
 {
     public required Guid TaskId { get; init; }

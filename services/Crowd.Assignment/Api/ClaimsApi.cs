@@ -106,6 +106,7 @@ public static class ClaimsApi
             RewardCents = claim.RewardCents,
             Policy = JsonSerializer.Deserialize<TaskPolicy>(claim.Policy, JsonSerializerOptions.Web)!,
             SubmittedAt = submittedAt,
+            Content = claim.Content,
         });
         await work.PublishDrainedAsync(claim.BatchId);
         await work.CommitAsync();

@@ -9,17 +9,21 @@ public sealed record ClaimedTask(
     Guid ClaimId, Guid TaskId, Guid BatchId, string LabelSchema, string? GuidelinesUrl, string ContentUri, string? Slice, string? Tile,
     long RewardCents, DateTime LeaseExpiresAt)
 {
-    public ClaimView ToView() => new(
-        ClaimId, TaskId, BatchId, JsonDocument.Parse(LabelSchema).RootElement, GuidelinesUrl,
-        new ClaimContent(ContentUri,
-            Slice is null ? null : JsonSerializer.Deserialize<SliceRange>(Slice, JsonSerializerOptions.Web),
-            Tile is null ? null : JsonSerializer.Deserialize<TileRegion>(Tile, JsonSerializerOptions.Web)),
-        RewardCents, LeaseExpiresAt);
+    public ClaimView ToView()
+    {
+        var content = ClaimStore.ReadContent(ContentUri, Slice, Tile);
+        return new(
+            ClaimId, TaskId, BatchId, JsonDocument.Parse(LabelSchema).RootElement, GuidelinesUrl,
+            new ClaimContent(content.ContentUri, content.Slice, content.Tile), RewardCents, LeaseExpiresAt);
+    }
 }
 
 public sealed record ClaimRow(
     Guid ClaimId, Guid TaskId, Guid BatchId, string WorkerId, string Status, DateTime LeaseExpiresAt, string LabelSchema, string Policy,
-    long RewardCents);
+    long RewardCents, string ContentUri, string? Slice, string? Tile)
+{
+    public TaskContent Content => ClaimStore.ReadContent(ContentUri, Slice, Tile);
+}
 
 public static class ClaimStore
 {
@@ -57,11 +61,19 @@ public static class ClaimStore
         return work.QuerySingleOrDefaultAsync<ClaimedTask>(sql, new { workerId, claimId = Guid.CreateVersion7(), lease });
     }
 
+    /// <summary>A pool task's content reference from its stored columns.</summary>
+    public static TaskContent ReadContent(string contentUri, string? slice, string? tile) => new()
+    {
+        ContentUri = contentUri,
+        Slice = slice is null ? null : JsonSerializer.Deserialize<SliceRange>(slice, JsonSerializerOptions.Web),
+        Tile = tile is null ? null : JsonSerializer.Deserialize<TileRegion>(tile, JsonSerializerOptions.Web),
+    };
+
     /// <summary>The caller's claim with what submitting needs; another worker's claim is not found.</summary>
     public static Task<ClaimRow?> FindClaimAsync(this UnitOfWork work, Guid claimId, string workerId, bool forUpdate) =>
         work.QuerySingleOrDefaultAsync<ClaimRow>($"""
             SELECT c.claim_id, c.task_id, t.batch_id, c.worker_id, c.status, c.lease_expires_at, t.label_schema::text AS label_schema,
-                   t.policy::text AS policy, t.reward_cents
+                   t.policy::text AS policy, t.reward_cents, t.content_uri, t.slice::text AS slice, t.tile::text AS tile
             FROM claims c JOIN pool_tasks t USING (task_id)
             WHERE c.claim_id = @claimId AND c.worker_id = @workerId
             {(forUpdate ? "FOR UPDATE OF c" : "")}

@@ -13,9 +13,11 @@ using Microsoft.Extensions.Options;
 
 namespace Crowd.Consensus.Api;
 
+/// <summary>A QA decision: the final label, or <c>exclude: true</c> to drop the task from the results; exactly one of them.</summary>
 public sealed record ResolutionRequest
 {
     public JsonElement? Label { get; init; }
+    public bool? Exclude { get; init; }
     public string? Note { get; init; }
 }
 
@@ -23,7 +25,9 @@ public sealed class ResolutionValidator : AbstractValidator<ResolutionRequest>
 {
     public ResolutionValidator()
     {
-        RuleFor(r => r.Label).NotNull();
+        RuleFor(r => r.Label).NotNull().When(r => r.Exclude != true);
+        RuleFor(r => r.Exclude).Must(exclude => exclude != true).When(r => r.Label is not null)
+            .WithMessage("Give either a label or exclude: true, not both.");
         RuleFor(r => r.Note).MaximumLength(4000);
     }
 }
@@ -34,7 +38,7 @@ public sealed record DisagreementView(
     Guid DisagreementId, Guid TaskId, Guid BatchId, string Status, JsonElement? Candidate, DateTime CreatedAt,
     IReadOnlyList<DisagreementAnnotation> Annotations);
 
-public static class DisagreementsApi
+public static partial class DisagreementsApi
 {
     private static readonly string[] Statuses = ["open", "claimed", "resolved"];
 
@@ -42,6 +46,7 @@ public static class DisagreementsApi
     {
         var qa = app.MapGroupFor("/v1/disagreements", Roles.Qa).WithTags("QA");
         qa.MapGet("/", ListAsync);
+        qa.MapPost("/{disagreementId:guid}/claim", ClaimAsync);
         qa.MapPost("/{disagreementId:guid}/resolution", ResolveAsync);
         return app;
     }
@@ -57,28 +62,40 @@ public static class DisagreementsApi
 
         var pageSize = Paging.Limit(limit);
         await using var work = await database.BeginAsync();
-        var rows = (await work.QueryAsync<DisagreementRow>("""
-            SELECT disagreement_id, task_id, batch_id, status, candidate::text AS candidate, created_at
-            FROM disagreements
-            WHERE (@batchId::uuid IS NULL OR batch_id = @batchId)
-              AND status = coalesce(@status, 'open')
-              AND (@after::uuid IS NULL OR disagreement_id > @after)
+        var items = await ViewsAsync(work, batchId, status ?? Disagreements.Open, disagreementId: null, after, pageSize);
+        return new Page<DisagreementView>(items, items.Count == pageSize ? items[^1].DisagreementId.ToString() : null);
+    }
+
+    /// <summary>Disagreements as QA staff see them: a page of the list, or one (any status) by <paramref name="disagreementId"/>.</summary>
+    private static async Task<IReadOnlyList<DisagreementView>> ViewsAsync(
+        UnitOfWork work, Guid? batchId, string? status, Guid? disagreementId, Guid? after, int pageSize)
+    {
+        var rows = (await work.QueryAsync<DisagreementRow>($"""
+            SELECT * FROM (
+                SELECT disagreement_id, task_id, batch_id, {Disagreements.ShownStatus} AS status, candidate::text AS candidate, created_at
+                FROM disagreements
+                WHERE (@batchId::uuid IS NULL OR batch_id = @batchId)
+                  AND (@disagreementId::uuid IS NULL OR disagreement_id = @disagreementId)
+                  AND (@after::uuid IS NULL OR disagreement_id > @after)
+            ) d
+            WHERE @status::text IS NULL OR status = @status
             ORDER BY disagreement_id
             LIMIT @pageSize
-            """, new { batchId, status, after, pageSize })).ToList();
+            """, new { batchId, status, disagreementId, after, pageSize })).ToList();
 
         // The page's annotations and their workers' reliabilities in two queries, not two per disagreement.
         var annotations = (await work.AnnotationsAsync(rows.Select(r => r.TaskId).ToArray())).ToLookup(a => a.TaskId);
         var reliabilities = await work.ReliabilitiesAsync(annotations.SelectMany(task => task).Select(a => a.WorkerId));
-        var items = rows.Select(row => new DisagreementView(row.DisagreementId, row.TaskId, row.BatchId, row.Status,
+        return rows.Select(row => new DisagreementView(row.DisagreementId, row.TaskId, row.BatchId, row.Status,
             row.Candidate is null ? null : JsonDocument.Parse(row.Candidate).RootElement, row.CreatedAt,
             annotations[row.TaskId].Select(a => new DisagreementAnnotation(a.AnnotationId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement,
                 reliabilities[a.WorkerId].Reliability.Accuracy)).ToList())).ToList();
-
-        return new Page<DisagreementView>(items, rows.Count == pageSize ? rows[^1].DisagreementId.ToString() : null);
     }
 
-    /// <summary>The reviewer's label becomes the task's final label (<c>source: "qa"</c>), and every annotation is judged against it.</summary>
+    /// <summary>
+    /// The reviewer's label becomes the task's final label (<c>source: "qa"</c>), and every annotation is judged against it;
+    /// or the reviewer excludes the task from the results. Refused while another reviewer's claim on it runs.
+    /// </summary>
     private static async Task<IResult> ResolveAsync(
         Guid disagreementId, ResolutionRequest request, ClaimsPrincipal user, Database database, IOptions<ConsensusOptions> options)
     {
@@ -90,6 +107,13 @@ public static class DisagreementsApi
         if (task.Status != TaskStore.Escalated)
         {
             throw new ConflictException($"Disagreement {disagreementId} is already resolved.");
+        }
+
+        // The task's lock first, then the disagreement's: the order every resolution takes, so two never deadlock.
+        (await work.LockDisagreementAsync(disagreementId)).EnsureReviewableBy(user.Id());
+        if (request.Exclude == true)
+        {
+            return await ExcludeAsync(work, disagreementId, task, request.Note, user, options.Value);
         }
 
         var policy = task.ReadPolicy();
@@ -108,8 +132,7 @@ public static class DisagreementsApi
             """, new { reviewer = user.Id(), label = label.GetRawText(), request.Note, disagreementId });
         await work.FinalizeAsync(task, isGold: false, label, "qa", 1.0, agreement, annotations, options.Value);
         work.Audit(
-            user.ActingAs(Roles.Qa), "qa.resolved", "task", taskId.ToString(),
-            $"disagreement {disagreementId}: {chosen.GetString()}{(request.Note is null ? "" : $" ({request.Note})")}");
+            user.ActingAs(Roles.Qa), "qa.resolved", "task", taskId.ToString(), DecisionDetail(disagreementId, chosen.GetString()!, request.Note));
         await work.CommitAsync();
         return Results.Accepted();
     }

@@ -22,7 +22,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         var submitted = context.Message;
         // Before the task's lock, as the cancel takes them: the batch's lock first, then its tasks.
         var batchCancelled = await work.IsBatchCancelledAsync(submitted.BatchId);
-        var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy);
+        var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy, submitted.Content);
         await work.ExecuteAsync("""
             INSERT INTO annotations (annotation_id, task_id, worker_id, payload, reward_cents, submitted_at)
             VALUES (@AnnotationId, @TaskId, @WorkerId, @payload::jsonb, @RewardCents, @SubmittedAt)
@@ -30,7 +30,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
             """, new { submitted.AnnotationId, submitted.TaskId, submitted.WorkerId, payload = submitted.Payload.GetRawText(), submitted.RewardCents, submitted.SubmittedAt });
         var annotations = await work.AnnotationsAsync(task.TaskId);
 
-        if (batchCancelled && task.Status != TaskStore.Finalized)
+        if (batchCancelled && task.Status is not (TaskStore.Finalized or TaskStore.Excluded))
         {
             // Submitted on a claim still open at the cancel (or overtaken by it): paid, never decided.
             await work.StopTaskAsync(task, annotations);
@@ -39,9 +39,9 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
 
         switch (task.Status)
         {
-            case TaskStore.Finalized:
+            case TaskStore.Finalized or TaskStore.Excluded:
                 // A lease that was still running when the task was decided: the work was done, so it is judged and paid.
-                await work.JudgeAsync(task, JsonDocument.Parse(task.FinalLabel!).RootElement.GetProperty("label").GetString()!, annotations, options.Value);
+                await work.JudgeAsync(task, task.FinalClass(), annotations, options.Value);
                 break;
             case TaskStore.Collecting:
                 await DecideAsync(work, task, submitted.Policy, annotations);

@@ -11,6 +11,9 @@ namespace Crowd.Consensus.Data;
 public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string Status, string? FinalLabel)
 {
     public TaskPolicy ReadPolicy() => JsonSerializer.Deserialize<TaskPolicy>(Policy, JsonSerializerOptions.Web)!;
+
+    /// <summary>The class of the final label; null while undecided, and for a task QA excluded.</summary>
+    public string? FinalClass() => FinalLabel is null ? null : JsonDocument.Parse(FinalLabel).RootElement.GetProperty("label").GetString();
 }
 
 /// <summary>A stored annotation; <see cref="Label"/> is the class of a classification payload (<c>{ "label": "..." }</c>), read once by SQL.</summary>
@@ -23,20 +26,27 @@ public static class TaskStore
     public const string Finalized = "finalized";
     /// <summary>The batch was cancelled before the task had a final label; see <see cref="Cancellations"/>.</summary>
     public const string Cancelled = "cancelled";
+    public const string Excluded = "excluded";
 
     internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label";
 
     private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, payload->>'label' AS label, reward_cents, judged";
 
     /// <summary>The task's state, created on its first annotation, locked so its annotations are decided one at a time.</summary>
-    public static async Task<TaskState> LockTaskAsync(this UnitOfWork work, Guid taskId, Guid batchId, TaskPolicy policy)
+    public static async Task<TaskState> LockTaskAsync(this UnitOfWork work, Guid taskId, Guid batchId, TaskPolicy policy, TaskContent? content)
     {
+        // The content comes with every annotation; a task first seen without it (an older sender) takes it from a later one.
         const string sql = $"""
-            INSERT INTO consensus_tasks (task_id, batch_id, policy) VALUES (@taskId, @batchId, @policy::jsonb)
-            ON CONFLICT (task_id) DO NOTHING;
+            INSERT INTO consensus_tasks (task_id, batch_id, policy, content) VALUES (@taskId, @batchId, @policy::jsonb, @content::jsonb)
+            ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
+                WHERE consensus_tasks.content IS NULL AND EXCLUDED.content IS NOT NULL;
             SELECT {TaskColumns} FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE;
             """;
-        return await work.QuerySingleAsync<TaskState>(sql, new { taskId, batchId, policy = JsonSerializer.Serialize(policy, JsonSerializerOptions.Web) });
+        return await work.QuerySingleAsync<TaskState>(sql, new
+        {
+            taskId, batchId, policy = JsonSerializer.Serialize(policy, JsonSerializerOptions.Web),
+            content = content is null ? null : JsonSerializer.Serialize(content, JsonSerializerOptions.Web),
+        });
     }
 
     public static async Task<TaskState?> LockTaskAsync(this UnitOfWork work, Guid taskId) =>
@@ -86,13 +96,14 @@ public static class TaskStore
     /// <summary>
     /// Judges the annotations not judged yet (all of them at finalization; a straggler after it) against the final label:
     /// payouts pays each one, and each worker's reliability learns from it. A worker whose estimated accuracy falls
-    /// under the platform's floor is suspended, once.
+    /// under the platform's floor is suspended, once. A task QA excluded has no final label (null): its annotations are
+    /// paid, since the work was done, but teach no reliability, since nothing says which of them was right.
     /// </summary>
     public static async Task JudgeAsync(
-        this UnitOfWork work, TaskState task, string finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
+        this UnitOfWork work, TaskState task, string? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
     {
         var unjudged = await work.PublishJudgedAsync(task, annotations, finalLabel);
-        if (unjudged.Count > 0)
+        if (unjudged.Count > 0 && finalLabel is not null)
         {
             await work.LearnReliabilityAsync(task.ReadPolicy().Classes, finalLabel, unjudged, options);
         }

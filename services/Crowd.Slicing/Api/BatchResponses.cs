@@ -10,12 +10,12 @@ public sealed record BatchAccepted(Guid BatchId, string Status, int TaskCount, l
 public sealed record BatchView(
     Guid BatchId, string Name, string Status, string? RejectionReason, int TaskCount, int AcceptedCount, int EscalatedCount,
     int AnnotationCount, long SpentCents, long MaxCostCents, DateTime CreatedAt, DateTime? CompletedAt,
-    DateTime? CancelledAt)
+    DateTime? CancelledAt, int ExcludedCount)
 {
     public static BatchView From(BatchRow b) => new(
         b.BatchId, b.Name, b.Status, b.RejectionReason, b.TaskCount, b.AcceptedCount, b.EscalatedCount, b.AnnotationCount,
         Pricing.SpentCents(b.AnnotationCount, b.PricePerAnnotationCents, b.PlatformFeeBasisPoints), b.MaxCostCents, b.CreatedAt, b.CompletedAt,
-        b.CancelledAt);
+        b.CancelledAt, b.ExcludedCount);
 }
 
 public sealed record ResultView(

@@ -32,6 +32,7 @@ public sealed record BatchRow
     public int FinalizedCount { get; init; }
     public int AcceptedCount { get; init; }
     public int EscalatedCount { get; init; }
+    public int ExcludedCount { get; init; }
     public int AnnotationCount { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
@@ -51,7 +52,7 @@ public static class BatchStore
     private const string BatchColumns = """
         batch_id, requester_id, name, modality, label_schema::text AS label_schema, guidelines_url, redundancy_min, redundancy_max,
         acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications, priority,
-        status, rejection_reason, task_count, max_cost_cents, finalized_count, accepted_count, escalated_count,
+        status, rejection_reason, task_count, max_cost_cents, finalized_count, accepted_count, escalated_count, excluded_count,
         annotation_count, created_at, completed_at, cancelled_at
         """;
 

@@ -18,6 +18,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
     private readonly Dictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _databases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IDictionary<string, string>?> _settings = new(StringComparer.Ordinal);
     private readonly string _run = TestInfrastructure.UniqueName("e2e");
     private readonly string _logDirectory;
     private readonly string _keyFile;
@@ -41,8 +42,11 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary>Starts everything and waits until every process answers <c>/health/ready</c>.</summary>
-    public static async Task<CrowdProcesses> StartAsync(IDictionary<string, string>? assignmentSettings = null)
+    /// <summary>
+    /// Starts everything and waits until every process answers <c>/health/ready</c>. <paramref name="settings"/> go to every
+    /// service (each reads only its own sections: <c>Lease</c> assignment's, <c>Qa</c> consensus's).
+    /// </summary>
+    public static async Task<CrowdProcesses> StartAsync(IDictionary<string, string>? settings = null)
     {
         var crowd = new CrowdProcesses();
         await TestInfrastructure.CreateVirtualHostAsync(crowd._run);
@@ -59,7 +63,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
         foreach (var service in Services)
         {
-            crowd.Start(service, service == "Assignment" ? assignmentSettings : null);
+            crowd.Start(service, settings);
         }
 
         crowd.Start("Gateway", Services.ToDictionary(
@@ -78,15 +82,16 @@ public sealed class CrowdProcesses : IAsyncDisposable
         process.WaitForExit();
     }
 
-    /// <summary>Starts a killed service again on its old port and database, and waits until it is ready.</summary>
+    /// <summary>Starts a killed service again on its old port, database and settings, and waits until it is ready.</summary>
     public async Task RestartAsync(string service)
     {
-        Start(service, null);
+        Start(service, _settings[service]);
         await WaitUntilReadyAsync([service]);
     }
 
     private void Start(string service, IDictionary<string, string>? settings)
     {
+        _settings[service] = settings;
         var dll = Path.Combine(RepositoryRoot, "services", $"Crowd.{service}", "bin", BuildConfiguration, "net10.0", $"Crowd.{service}.dll");
         if (!File.Exists(dll))
         {
