@@ -32,10 +32,10 @@ public sealed class ProcessFailureTests
     }
 
     /// <summary>
-    /// Every process that consumes messages, except assignment (which answers workers: a worker who gets no answer to a
-    /// submission cannot know whether it was taken, so the test could not count what it is owed).
+    /// Every process behind the gateway. Workers whose claim or submission meets a dead assignment ask again, as a
+    /// worker's app would; a submission whose answer was lost is known to be taken by the 409 its retry gets.
     /// </summary>
-    private static readonly string[] Victims = ["Slicing", "Consensus", "Payouts"];
+    private static readonly string[] Victims = ["Slicing", "Assignment", "Consensus", "Payouts"];
 
     /// <summary>Once a third of the annotations are in, kills the victims and restarts them a few seconds later.</summary>
     private sealed class KillOnce(ProcessFailureTests test) : IProgress<BatchProgress>

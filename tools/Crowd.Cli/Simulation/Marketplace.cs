@@ -138,8 +138,19 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         {
             while (!finished.IsCancellationRequested)
             {
-                var claim = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Client.Subject}/claims", null, finished,
-                    HttpStatusCode.Created, HttpStatusCode.NoContent, HttpStatusCode.Conflict);
+                JsonElement? claim;
+                try
+                {
+                    claim = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Client.Subject}/claims", null, finished,
+                        HttpStatusCode.Created, HttpStatusCode.NoContent, HttpStatusCode.Conflict);
+                }
+                catch (HttpRequestException exception) when (IsUnavailable(exception))
+                {
+                    // Assignment is down or restarting. A claim it took but could not answer simply expires with its lease.
+                    await Task.Delay(200, finished);
+                    continue;
+                }
+
                 if (claim is { } refused && !refused.TryGetProperty("claimId", out _))
                 {
                     // 409: the platform suspended this worker for accuracy under its floor; no more tasks for them.
@@ -167,10 +178,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
                     label = classes[worker.Random.Next(classes.Count)].GetString()!;
                 }
 
-                // 409: the lease ran out before the answer arrived (a slow worker); the slot went back to the pool.
-                var accepted = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/claims/{task.GetProperty("claimId").GetGuid()}/submission",
-                    new { annotation = new { label } }, finished, HttpStatusCode.Accepted, HttpStatusCode.Conflict);
-                if (accepted?.TryGetProperty("annotationId", out _) == true)
+                if (await SubmitAsync(worker, task.GetProperty("claimId").GetGuid(), label, finished))
                 {
                     Interlocked.Increment(ref worker.Submitted);
                     if (truth is not null)
@@ -182,6 +190,41 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         }
         catch (OperationCanceledException) when (finished.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Submits until the platform gives a definite answer, as a worker's app would: 202 is taken; 409 because the lease
+    /// ran out (a slow worker) is not. When assignment went down mid-request nobody knows whether the first attempt
+    /// was taken, so the app asks again: a 409 saying the claim is already submitted means it was.
+    /// </summary>
+    private static async Task<bool> SubmitAsync(SimulatedWorker worker, Guid claimId, string label, CancellationToken finished)
+    {
+        var retried = false;
+        while (true)
+        {
+            try
+            {
+                using var response = await worker.Client.SendAsync(
+                    HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label } }, cancellationToken: finished);
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    return true;
+                }
+
+                var problem = await response.Content.ReadAsStringAsync(finished);
+                if (response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    return retried && problem.Contains($"Claim {claimId} is submitted", StringComparison.Ordinal);
+                }
+
+                throw new HttpRequestException($"submission of claim {claimId} answered {(int)response.StatusCode}: {problem}", null, response.StatusCode);
+            }
+            catch (HttpRequestException exception) when (IsUnavailable(exception))
+            {
+                retried = true;
+                await Task.Delay(200, finished);
+            }
         }
     }
 
