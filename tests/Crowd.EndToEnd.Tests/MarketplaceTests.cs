@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Crowd.Cli.Simulation;
+using Crowd.Testing;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
 
 namespace Crowd.EndToEnd.Tests;
@@ -90,6 +92,29 @@ public sealed class MarketplaceTests
             var profile = await admin.GetAsync($"/v1/workers/{worker.WorkerId}");
             Assert.That(profile.GetProperty("status").GetString(), Is.EqualTo("suspended"), worker.WorkerId);
         }
+    }
+
+    [Test]
+    public async Task Profile_Reliability_IsConsensusLatestEstimate()
+    {
+        // Consensus learns each worker's reliability from every judged answer and announces it; the profile follows.
+        var admin = CrowdFixture.As("admin");
+        var shown = new Dictionary<string, double>();
+        foreach (var worker in _report.Workers)
+        {
+            var learned = await ScalarAsync("Consensus",
+                $"SELECT round(correct / (correct + incorrect) * 1e9)::bigint FROM worker_reliability WHERE worker_id = '{worker.WorkerId}'");
+            var profile = await Eventually.WaitForAsync(
+                () => admin.GetAsync($"/v1/workers/{worker.WorkerId}"),
+                p => p.GetProperty("reliability").ValueKind == JsonValueKind.Number
+                    && Math.Round(p.GetProperty("reliability").GetDouble() * 1e9) == learned,
+                TimeSpan.FromSeconds(30), $"{worker.WorkerId}'s profile to show consensus's estimate");
+            shown[worker.WorkerId] = profile.GetProperty("reliability").GetDouble();
+        }
+
+        double Mean(Func<WorkerOutcome, bool> group) => _report.Workers.Where(group).Average(w => shown[w.WorkerId]);
+        Assert.That(Mean(w => w.Accuracy >= 0.9), Is.GreaterThan(Mean(w => w.Accuracy is >= 0.6 and < 0.9)));
+        Assert.That(Mean(w => w.Accuracy is >= 0.6 and < 0.9), Is.GreaterThan(Mean(w => w.Accuracy < 0.5)));
     }
 
     [Test]

@@ -7,3 +7,15 @@ public sealed record WorkerSuspended
     public required double EstimatedAccuracy { get; init; }
     public required string Reason { get; init; }
 }
+
+/// <summary>Consensus learned more about a worker: their profile shows the new estimate.</summary>
+public sealed record WorkerReliabilityChanged
+{
+    public required string WorkerId { get; init; }
+
+    /// <summary>Posterior mean accuracy (one-coin, with the new-worker prior).</summary>
+    public required double EstimatedAccuracy { get; init; }
+
+    /// <summary>Judged answers behind the estimate; it only grows, so a late message cannot overwrite a newer estimate.</summary>
+    public required double Observations { get; init; }
+}

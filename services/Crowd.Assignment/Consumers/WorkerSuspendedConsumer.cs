@@ -10,7 +10,7 @@ public sealed class WorkerSuspendedConsumer(Database database) : InboxConsumer<W
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<WorkerSuspended> context)
     {
         await work.ExecuteAsync(
-            "UPDATE workers SET status = 'suspended', reliability = @EstimatedAccuracy, updated_at = now() WHERE worker_id = @WorkerId",
-            new { context.Message.WorkerId, context.Message.EstimatedAccuracy });
+            "UPDATE workers SET status = 'suspended', updated_at = now() WHERE worker_id = @WorkerId",
+            new { context.Message.WorkerId });
     }
 }

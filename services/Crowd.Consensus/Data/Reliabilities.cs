@@ -1,4 +1,5 @@
 using Crowd.Consensus.Engine.Online;
+using Crowd.Contracts.Workers;
 using Crowd.Data;
 
 namespace Crowd.Consensus.Data;
@@ -36,10 +37,19 @@ public static class Reliabilities
         return ids.ToDictionary(id => id, id => known.GetValueOrDefault(id) ?? new StoredReliability(prior, false), StringComparer.Ordinal);
     }
 
-    public static Task SaveReliabilityAsync(this UnitOfWork work, string workerId, StoredReliability stored) =>
-        work.ExecuteAsync("""
+    /// <summary>Stores a worker's reliability and tells assignment, whose worker profile shows it.</summary>
+    public static async Task SaveReliabilityAsync(this UnitOfWork work, string workerId, StoredReliability stored)
+    {
+        await work.ExecuteAsync("""
             UPDATE worker_reliability
             SET correct = @Correct, incorrect = @Incorrect, observations = @Observations, suspended = @Suspended, updated_at = now()
             WHERE worker_id = @workerId
             """, new { workerId, stored.Reliability.Correct, stored.Reliability.Incorrect, stored.Reliability.Observations, stored.Suspended });
+        work.Publish(new WorkerReliabilityChanged
+        {
+            WorkerId = workerId,
+            EstimatedAccuracy = stored.Reliability.Accuracy,
+            Observations = stored.Reliability.Observations,
+        });
+    }
 }
