@@ -1,4 +1,5 @@
 using Crowd.Cli.Simulation;
+using Crowd.Testing;
 
 namespace Crowd.EndToEnd.Tests;
 
@@ -91,6 +92,22 @@ public sealed class ProcessFailureTests
         var taskIds = _report.Results.Select(r => r.GetProperty("taskId").GetGuid()).ToList();
         Assert.That(taskIds, Has.Count.EqualTo(60));
         Assert.That(taskIds.Distinct().Count(), Is.EqualTo(60));
+    }
+
+    [Test]
+    public async Task Audit_AfterProcessesWereKilled_ChainIsIntactAndEveryAnnotationIsPaidOnTheRecord()
+    {
+        var admin = CrowdFixture.As("admin");
+        var verification = await admin.GetAsync("/v1/audit/verify");
+        Assert.That(verification.GetProperty("valid").GetBoolean(), Is.True);
+
+        // Each reward is one money movement, so one audit event on its annotation; the kills lost none and doubled none.
+        // Audit events travel after the money they record, so wait for them; a doubled one would never equal the count.
+        await Eventually.WaitForAsync(
+            () => CrowdFixture.ScalarAsync("Payouts",
+                $"SELECT count(*) FROM audit_events WHERE action = 'money.reward' AND detail LIKE 'reward:%batch:{_report.BatchId}:escrow%'"),
+            rewards => rewards == _report.Annotations, TimeSpan.FromSeconds(30), "one reward event per annotation");
+        Assert.That((await admin.GetAsync("/v1/audit/verify")).GetProperty("valid").GetBoolean(), Is.True);
     }
 
     [Test]
