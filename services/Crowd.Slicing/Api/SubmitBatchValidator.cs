@@ -70,7 +70,7 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             if (LabelSchemaRules.Sound(context.InstanceToValidate.LabelSchema) is { } schema
                 && LabelPayloads.Misfit(schema, gold.Truth, "truth") is var (field, message))
             {
-                context.AddFailure($"{context.PropertyPath}.{field}", message);
+                context.AddFailure(field, message); // FluentValidation puts goldItems[i] in front
             }
         });
         RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold.SliceCount, gold.Width, gold.Height))
