@@ -90,9 +90,7 @@ public sealed class SchemaKindTests
         }
 
         var qa = As("qa");
-        var disagreement = (await Eventually.WaitForAsync(
-            () => qa.GetAsync($"/v1/disagreements?batchId={batchId}&status=open"),
-            p => p.GetProperty("items").GetArrayLength() == 1, Arrival, "the disagreement")).GetProperty("items")[0];
+        var disagreement = await OnlyDisagreementAsync(qa, batchId);
         Assert.That(disagreement.GetProperty("candidate").GetProperty("value").GetDouble(), Is.EqualTo(30));
         var id = disagreement.GetProperty("disagreementId").GetString();
 
@@ -140,9 +138,7 @@ public sealed class SchemaKindTests
         var worker = await WorkerAsync(qualification);
         await AnnotateAllAsync(worker, 1, _ => new { labels = new[] { "nodule" } });
         var qa = As("qa");
-        var id = (await Eventually.WaitForAsync(
-            () => qa.GetAsync($"/v1/disagreements?batchId={batchId}&status=open"),
-            p => p.GetProperty("items").GetArrayLength() == 1, Arrival, "the disagreement")).GetProperty("items")[0].GetProperty("disagreementId").GetString();
+        var id = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
 
         using (var refused = await qa.SendAsync(HttpMethod.Post, $"/v1/disagreements/{id}/resolution", new { label = new { labels = new[] { "nodule", "nodule" } } }))
         {
@@ -232,6 +228,12 @@ public sealed class SchemaKindTests
                 expected: [HttpStatusCode.Accepted]);
         }
     }
+
+    /// <summary>The batch's one open disagreement, once consensus has escalated it.</summary>
+    private static async Task<JsonElement> OnlyDisagreementAsync(CrowdClient qa, Guid batchId) =>
+        (await Eventually.WaitForAsync(
+            () => qa.GetAsync($"/v1/disagreements?batchId={batchId}&status=open"),
+            p => p.GetProperty("items").GetArrayLength() == 1, Arrival, "the disagreement")).GetProperty("items")[0];
 
     private static async Task<Dictionary<string, JsonElement>> ResultsAsync(CrowdClient requester, Guid batchId) =>
         (await requester.GetAsync($"/v1/batches/{batchId}/results")).GetProperty("items").EnumerateArray()
