@@ -63,13 +63,19 @@ public sealed class CrowdFixture
         ["items"] = Enumerable.Range(0, items).Select(i => new { externalId = $"case-{i}", contentUri = $"dicomweb://pacs.test/studies/{i}" }).ToArray(),
     };
 
-    /// <summary>A requester with money, a funded open batch whose tasks only holders of a fresh qualification can claim, and that qualification.</summary>
-    public static async Task<(CrowdClient Requester, Guid BatchId, string Qualification)> OpenBatchAsync(int items = 2, int min = 1, int max = 3)
+    /// <summary>
+    /// A requester with money, a funded open batch whose tasks only holders of a fresh qualification can claim, and that
+    /// qualification; <paramref name="change"/> edits the batch before it is submitted (another schema kind, gold items).
+    /// </summary>
+    public static async Task<(CrowdClient Requester, Guid BatchId, string Qualification)> OpenBatchAsync(
+        int items = 2, int min = 1, int max = 3, Action<Dictionary<string, object?>>? change = null)
     {
         var qualification = $"q-{Guid.NewGuid():N}"[..12];
         var requester = As("requester");
         await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 100_000, reference = "test" });
-        var batch = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", Batch(items, qualification, min, max)))!.Value;
+        var body = Batch(items, qualification, min, max);
+        change?.Invoke(body);
+        var batch = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", body))!.Value;
         var batchId = batch.GetProperty("batchId").GetGuid();
         await WaitForBatchAsync(requester, batchId, "open");
         return (requester, batchId, qualification);

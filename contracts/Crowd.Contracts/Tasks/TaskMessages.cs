@@ -14,6 +14,14 @@ public sealed record TaskPolicy
     public required bool IsGold { get; init; }
     /// <summary>The known answer of a gold task (its annotation payload); null for ordinary tasks.</summary>
     public JsonElement? GoldTruth { get; init; }
+    /// <summary>Measurement only: the unit of every value (API.md <c>labelSchema.unit</c>); null for other kinds.</summary>
+    public string? Unit { get; init; }
+    /// <summary>Measurement only: the smallest value accepted, when the schema gives one.</summary>
+    public double? Min { get; init; }
+    /// <summary>Measurement only: the largest value accepted, when the schema gives one.</summary>
+    public double? Max { get; init; }
+    /// <summary>Measurement only: how far from the median a value may be and still agree with it, in <see cref="Unit"/>.</summary>
+    public double? Tolerance { get; init; }
 }
 
 /// <summary>One task as assignment's pool needs it: what to show, who may see it, and what it pays.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Crowd.Consensus.Data;
 using Crowd.Consensus.Domain;
+using Crowd.Consensus.Domain.Kinds;
 using Crowd.Data;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
@@ -35,15 +36,16 @@ public static class AgreementApi
         }
 
         // A gold task is judged against its known truth from the start; an ordinary one against its final label once it has one.
-        var annotations = (await work.QueryAsync<BatchAnnotation>("""
-            SELECT a.task_id, a.worker_id, a.payload->>'label' AS label, g.is_gold,
-                   CASE WHEN g.is_gold THEN t.policy->'goldTruth'->>'label' ELSE t.final_label->>'label' END AS answer
+        var annotations = (await work.QueryAsync<AnsweredAnnotation>("""
+            SELECT a.task_id, a.worker_id, a.payload::text AS payload, g.is_gold,
+                   CASE WHEN g.is_gold THEN t.policy->>'goldTruth' ELSE t.final_label::text END AS answer
             FROM annotations a
             JOIN consensus_tasks t USING (task_id)
             CROSS JOIN LATERAL (SELECT coalesce((t.policy->>'isGold')::boolean, false) AS is_gold) g
             WHERE t.batch_id = @batchId
             ORDER BY a.task_id, a.submitted_at, a.annotation_id
             """, new { batchId })).ToList();
-        return BatchAgreement.Compute(task.ReadPolicy().Classes, annotations);
+        var policy = task.ReadPolicy();
+        return ConsensusKinds.Of(policy).Agreement(policy, annotations);
     }
 }

@@ -1,13 +1,14 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Crowd.Consensus.Data;
-using Crowd.Consensus.Domain;
+using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Options;
 using Crowd.Data;
 using Crowd.Data.Audit;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
+using Crowd.ServiceDefaults.Labels;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 
@@ -118,21 +119,20 @@ public static partial class DisagreementsApi
 
         var policy = task.ReadPolicy();
         var label = request.Label!.Value;
-        if (label.ValueKind != JsonValueKind.Object || !label.TryGetProperty("label", out var chosen)
-            || chosen.ValueKind != JsonValueKind.String || !policy.Classes.Contains(chosen.GetString()!))
+        if (LabelPayloads.Misfit(LabelSchema.From(policy), label, "label") is var (field, message))
         {
-            throw new UnprocessableException("label.label", $"Must be one of: {string.Join(", ", policy.Classes)}.");
+            throw new UnprocessableException(field, message);
         }
 
         var annotations = await work.AnnotationsAsync(taskId);
-        var agreement = LabelAgreement.Share(annotations.Select(a => a.Label).ToList(), chosen.GetString()!);
+        var agreement = ConsensusKinds.Of(policy).Agreement(policy, annotations.Select(a => a.Read()).ToList(), label);
         await work.ExecuteAsync("""
             UPDATE disagreements SET status = 'resolved', resolved_by = @reviewer, resolved_at = now(), resolution = @label::jsonb, note = @Note
             WHERE disagreement_id = @disagreementId
             """, new { reviewer = user.Id(), label = label.GetRawText(), request.Note, disagreementId });
         await work.FinalizeAsync(task, isGold: false, label, "qa", 1.0, agreement, annotations, options.Value);
         work.Audit(
-            user.ActingAs(Roles.Qa), "qa.resolved", "task", taskId.ToString(), DecisionDetail(disagreementId, chosen.GetString()!, request.Note));
+            user.ActingAs(Roles.Qa), "qa.resolved", "task", taskId.ToString(), DecisionDetail(disagreementId, LabelPayloads.Display(policy.SchemaKind, label), request.Note));
         await work.CommitAsync();
         return Results.Accepted();
     }

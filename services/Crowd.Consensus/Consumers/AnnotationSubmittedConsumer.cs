@@ -1,6 +1,5 @@
-using System.Text.Json;
 using Crowd.Consensus.Data;
-using Crowd.Consensus.Domain;
+using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Consensus.Options;
 using Crowd.Contracts.Annotations;
@@ -12,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Crowd.Consensus.Consumers;
 
 /// <summary>
-/// Adds the annotation to its task and decides with the consensus engine's online decision: the posterior over classes
-/// given each annotator's current reliability; accept, ask for one more, or escalate to QA.
+/// Adds the annotation to its task and decides by the task's schema kind (<see cref="IConsensusKind"/>; for classification
+/// the engine's online decision: the posterior over classes given each annotator's current reliability): accept, ask for
+/// one more, or escalate to QA.
 /// </summary>
 public sealed class AnnotationSubmittedConsumer(Database database, IOptions<ConsensusOptions> options) : InboxConsumer<AnnotationSubmitted>(database)
 {
@@ -41,7 +41,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         {
             case TaskStore.Finalized or TaskStore.Excluded:
                 // A lease that was still running when the task was decided: the work was done, so it is judged and paid.
-                await work.JudgeAsync(task, task.FinalClass(), annotations, options.Value);
+                await work.JudgeAsync(task, task.FinalPayload(), annotations, options.Value);
                 break;
             case TaskStore.Collecting:
                 await DecideAsync(work, task, submitted.Policy, annotations);
@@ -54,35 +54,30 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
 
     private async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations)
     {
-        var labels = annotations.Select(a => a.Label).ToList();
+        var kind = ConsensusKinds.Of(policy);
+        var payloads = annotations.Select(a => a.Read()).ToList();
         if (policy is { IsGold: true, GoldTruth: { } truth })
         {
             // A gold task's answer is known: it needs redundancy.min looks to measure workers, never consensus.
-            if (labels.Count >= policy.RedundancyMin)
+            if (annotations.Count >= policy.RedundancyMin)
             {
-                var truthLabel = truth.GetProperty("label").GetString()!;
-                await work.FinalizeAsync(task, isGold: true, truth, "gold", 1.0, LabelAgreement.Share(labels, truthLabel), annotations, options.Value);
+                await work.FinalizeAsync(task, isGold: true, truth, "gold", 1.0, kind.Agreement(policy, payloads, truth), annotations, options.Value);
             }
 
             return;
         }
 
         var reliabilities = await work.ReliabilitiesAsync(annotations.Select(a => a.WorkerId));
-        var decision = OnlineDecision.Decide(
-            annotations.Select(a => new Annotation(a.WorkerId, TaskStore.IndexOf(policy.Classes, a.Label))).ToList(),
-            workerId => reliabilities[workerId].Reliability,
-            policy.Classes.Count,
-            new DecisionPolicy(policy.RedundancyMin, policy.RedundancyMax, policy.AcceptanceThreshold));
-        var candidate = policy.Classes[decision.Candidate];
+        var decision = kind.Decide(
+            policy, annotations.Select((a, i) => new KindAnnotation(a.WorkerId, payloads[i])).ToList(), workerId => reliabilities[workerId].Reliability);
         switch (decision.Outcome)
         {
             case DecisionOutcome.Accept:
-                var label = JsonSerializer.SerializeToElement(new { label = candidate });
-                await work.FinalizeAsync(task, isGold: false, label, "consensus", decision.Confidence, decision.Agreement, annotations, options.Value);
+                await work.FinalizeAsync(task, isGold: false, decision.Candidate, "consensus", decision.Confidence, decision.Agreement, annotations, options.Value);
                 break;
-            case DecisionOutcome.More when labels.Count >= policy.RedundancyMin:
+            case DecisionOutcome.More when annotations.Count >= policy.RedundancyMin:
                 // Below redundancy.min the slots opened at release are still being worked; past it, each undecided answer asks for one more.
-                work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = labels.Count });
+                work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = annotations.Count });
                 break;
             case DecisionOutcome.Escalate:
                 var disagreementId = Guid.CreateVersion7();
@@ -90,8 +85,8 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
                     UPDATE consensus_tasks SET status = 'escalated' WHERE task_id = @TaskId;
                     INSERT INTO disagreements (disagreement_id, task_id, batch_id, candidate)
                     VALUES (@disagreementId, @TaskId, @BatchId, @candidate::jsonb);
-                    """, new { task.TaskId, task.BatchId, disagreementId, candidate = JsonSerializer.Serialize(new { label = candidate }) });
-                work.Publish(new TaskEscalated { TaskId = task.TaskId, BatchId = task.BatchId, DisagreementId = disagreementId, AnnotationCount = labels.Count });
+                    """, new { task.TaskId, task.BatchId, disagreementId, candidate = decision.Candidate.GetRawText() });
+                work.Publish(new TaskEscalated { TaskId = task.TaskId, BatchId = task.BatchId, DisagreementId = disagreementId, AnnotationCount = annotations.Count });
                 break;
         }
     }

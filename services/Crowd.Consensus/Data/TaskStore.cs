@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Consensus.Options;
 using Crowd.Contracts.Annotations;
@@ -12,12 +13,15 @@ public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string 
 {
     public TaskPolicy ReadPolicy() => JsonSerializer.Deserialize<TaskPolicy>(Policy, JsonSerializerOptions.Web)!;
 
-    /// <summary>The class of the final label; null while undecided, and for a task QA excluded.</summary>
-    public string? FinalClass() => FinalLabel is null ? null : JsonDocument.Parse(FinalLabel).RootElement.GetProperty("label").GetString();
+    /// <summary>The final label's payload; null while undecided, and for a task QA excluded.</summary>
+    public JsonElement? FinalPayload() => FinalLabel is null ? null : JsonDocument.Parse(FinalLabel).RootElement;
 }
 
-/// <summary>A stored annotation; <see cref="Label"/> is the class of a classification payload (<c>{ "label": "..." }</c>), read once by SQL.</summary>
-public sealed record StoredAnnotation(Guid AnnotationId, Guid TaskId, string WorkerId, string Payload, string Label, long RewardCents, bool Judged);
+/// <summary>A stored annotation; its payload is the JSON the worker submitted, of the task's schema kind.</summary>
+public sealed record StoredAnnotation(Guid AnnotationId, Guid TaskId, string WorkerId, string Payload, long RewardCents, bool Judged)
+{
+    public JsonElement Read() => JsonDocument.Parse(Payload).RootElement;
+}
 
 public static class TaskStore
 {
@@ -30,7 +34,7 @@ public static class TaskStore
 
     internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label";
 
-    private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, payload->>'label' AS label, reward_cents, judged";
+    private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, reward_cents, judged";
 
     /// <summary>The task's state, created on its first annotation, locked so its annotations are decided one at a time.</summary>
     public static async Task<TaskState> LockTaskAsync(this UnitOfWork work, Guid taskId, Guid batchId, TaskPolicy policy, TaskContent? content)
@@ -90,7 +94,7 @@ public static class TaskStore
             IsGold = isGold,
         });
         work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId });
-        await work.JudgeAsync(task, label.GetProperty("label").GetString()!, annotations, options);
+        await work.JudgeAsync(task, label, annotations, options);
     }
 
     /// <summary>
@@ -100,12 +104,22 @@ public static class TaskStore
     /// paid, since the work was done, but teach no reliability, since nothing says which of them was right.
     /// </summary>
     public static async Task JudgeAsync(
-        this UnitOfWork work, TaskState task, string? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
+        this UnitOfWork work, TaskState task, JsonElement? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
     {
         var unjudged = await work.PublishJudgedAsync(task, annotations, finalLabel);
-        if (unjudged.Count > 0 && finalLabel is not null)
+        if (unjudged.Count > 0 && finalLabel is { } final)
         {
-            await work.LearnReliabilityAsync(task.ReadPolicy().Classes, finalLabel, unjudged, options);
+            var policy = task.ReadPolicy();
+            var kind = ConsensusKinds.Of(policy);
+            var lessons = unjudged
+                .Select(a => (a.WorkerId, Lesson: kind.Lesson(policy, a.Read(), final)))
+                .Where(l => l.Lesson is not null)
+                .Select(l => (l.WorkerId, l.Lesson!.Value))
+                .ToList();
+            if (lessons.Count > 0)
+            {
+                await work.LearnReliabilityAsync(lessons, options);
+            }
         }
     }
 
@@ -114,7 +128,7 @@ public static class TaskStore
     /// <paramref name="finalLabel"/>, or against none when the task was cancelled (then none agrees). Returns them.
     /// </summary>
     internal static async Task<IReadOnlyList<StoredAnnotation>> PublishJudgedAsync(
-        this UnitOfWork work, TaskState task, IReadOnlyList<StoredAnnotation> annotations, string? finalLabel)
+        this UnitOfWork work, TaskState task, IReadOnlyList<StoredAnnotation> annotations, JsonElement? finalLabel)
     {
         var unjudged = annotations.Where(a => !a.Judged).ToList();
         if (unjudged.Count == 0)
@@ -122,6 +136,7 @@ public static class TaskStore
             return unjudged;
         }
 
+        var policy = task.ReadPolicy();
         await work.ExecuteAsync(
             "UPDATE annotations SET judged = true WHERE annotation_id = ANY(@ids)", new { ids = unjudged.Select(a => a.AnnotationId).ToArray() });
         work.Publish(new AnnotationsJudged
@@ -133,32 +148,31 @@ public static class TaskStore
                 AnnotationId = a.AnnotationId,
                 WorkerId = a.WorkerId,
                 RewardCents = a.RewardCents,
-                AgreesWithFinal = finalLabel is not null && a.Label == finalLabel,
+                AgreesWithFinal = finalLabel is { } final && ConsensusKinds.Of(policy).Agrees(policy, a.Read(), final),
             }).ToList(),
         });
         return unjudged;
     }
 
     private static async Task LearnReliabilityAsync(
-        this UnitOfWork work, IReadOnlyList<string> classes, string finalLabel, IReadOnlyList<StoredAnnotation> judged, ConsensusOptions options)
+        this UnitOfWork work, IReadOnlyList<(string WorkerId, ReliabilityLesson Lesson)> lessons, ConsensusOptions options)
     {
-        var truth = IndexOf(classes, finalLabel);
-        var reliabilities = await work.ReliabilitiesAsync(judged.Select(a => a.WorkerId), forUpdate: true);
-        foreach (var annotation in judged)
+        var reliabilities = await work.ReliabilitiesAsync(lessons.Select(l => l.WorkerId), forUpdate: true);
+        foreach (var (workerId, (observed, truth, classCount)) in lessons)
         {
-            var stored = reliabilities[annotation.WorkerId];
-            var learned = (OneCoinReliability)stored.Reliability.ObserveGold(IndexOf(classes, annotation.Label), truth, classes.Count);
+            var stored = reliabilities[workerId];
+            var learned = (OneCoinReliability)stored.Reliability.ObserveGold(observed, truth, classCount);
             var suspend = !stored.Suspended && learned.IsBelowFloor(
-                options.AccuracyFloor, options.SuspensionConfidence, options.MinObservationsForSuspension, classes.Count);
-            reliabilities[annotation.WorkerId] = stored = new StoredReliability(learned, stored.Suspended || suspend);
+                options.AccuracyFloor, options.SuspensionConfidence, options.MinObservationsForSuspension, classCount);
+            reliabilities[workerId] = stored = new StoredReliability(learned, stored.Suspended || suspend);
             if (suspend)
             {
                 work.Publish(new WorkerSuspended
                 {
-                    WorkerId = annotation.WorkerId,
+                    WorkerId = workerId,
                     EstimatedAccuracy = learned.Accuracy,
                     Reason = $"estimated accuracy {learned.Accuracy:P0} over {learned.Observations:F0} judged annotations: " +
-                        $"{learned.ProbabilityBelow(options.AccuracyFloor, classes.Count):P0} sure it is under the floor of {options.AccuracyFloor:P0}",
+                        $"{learned.ProbabilityBelow(options.AccuracyFloor, classCount):P0} sure it is under the floor of {options.AccuracyFloor:P0}",
                 });
             }
         }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Crowd.Consensus.Data;
 using Crowd.Consensus.Engine.Agreement;
 
@@ -8,6 +9,17 @@ namespace Crowd.Consensus.Domain;
 /// a gold task's known truth, an ordinary task's final label once it has one, otherwise null.
 /// </summary>
 public sealed record BatchAnnotation(Guid TaskId, string WorkerId, string Label, bool IsGold, string? Answer);
+
+/// <summary>
+/// One annotation of a batch as stored, any kind: its payload and what it is judged against (<see cref="BatchAnnotation.Answer"/>),
+/// both as JSON text; each kind reads them (<see cref="Kinds.IConsensusKind.Agreement"/>).
+/// </summary>
+public sealed record AnsweredAnnotation(Guid TaskId, string WorkerId, string Payload, bool IsGold, string? Answer)
+{
+    public JsonElement Read() => JsonDocument.Parse(Payload).RootElement;
+
+    public JsonElement? ReadAnswer() => Answer is null ? null : JsonDocument.Parse(Answer).RootElement;
+}
 
 /// <summary>A class's Fleiss kappa (API.md <c>perClass</c>); null when no annotation chose it.</summary>
 public sealed record ClassAgreement(double? Kappa);
@@ -42,6 +54,21 @@ public static class BatchAgreement
             fleiss is null ? null : classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => new ClassAgreement(NullIfUndefined(fleiss.PerCategory[x.c]))),
             Workers(annotations));
     }
+
+    /// <summary>
+    /// The agreement of a kind without class statistics (kappa and per-class are null; <paramref name="alpha"/> when the
+    /// kind has a metric for it): each worker's shares of annotations that <paramref name="agrees"/> with their answer.
+    /// </summary>
+    public static BatchAgreementView WithoutClassStatistics(
+        double? alpha, IReadOnlyList<AnsweredAnnotation> annotations, Func<JsonElement, JsonElement, bool> agrees) =>
+        new(null, NullIfUndefined(alpha), null, Workers(annotations
+            // Reduced to whether each annotation agrees with its answer, so the workers' shares are counted as for classes.
+            .Select(a => new BatchAnnotation(a.TaskId, a.WorkerId, Agreeing, a.IsGold,
+                a.ReadAnswer() is not { } answer ? null : agrees(a.Read(), answer) ? Agreeing : Disagreeing))
+            .ToList()));
+
+    private const string Agreeing = "agrees";
+    private const string Disagreeing = "disagrees";
 
     /// <summary>
     /// Fleiss' kappa over every task's first m annotations, m the smallest number any task with two or more has.

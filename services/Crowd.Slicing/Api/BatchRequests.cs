@@ -30,6 +30,8 @@ public sealed record LabelSchemaSpec
     public string? Unit { get; init; }
     public double? Min { get; init; }
     public double? Max { get; init; }
+    /// <summary>Measurement only: how far from the median a value may be and still agree with it, in <see cref="Unit"/>.</summary>
+    public double? Tolerance { get; init; }
 }
 
 public sealed record RedundancySpec

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using System.Text.Json;
 using Crowd.Contracts.Batches;
 using Crowd.Data;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
+using Crowd.ServiceDefaults.Labels;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
@@ -115,9 +117,10 @@ public static class BatchesApi
     private static async Task<IResult> ResultsAsync(
         Guid batchId, ClaimsPrincipal user, Database database, NpgsqlDataSource dataSource, string? format, string? after, int? limit)
     {
+        string kind;
         await using (var work = await database.BeginAsync())
         {
-            await FindOwnedAsync(work, batchId, user);
+            kind = LabelSchema.From(JsonDocument.Parse((await FindOwnedAsync(work, batchId, user)).LabelSchema).RootElement).Kind;
         }
 
         if (format is not (null or "json" or "csv"))
@@ -127,7 +130,7 @@ public static class BatchesApi
 
         if (format == "csv")
         {
-            return Results.Stream(stream => WriteCsvAsync(stream, dataSource, batchId), "text/csv", $"batch-{batchId}-results.csv");
+            return Results.Stream(stream => WriteCsvAsync(stream, dataSource, batchId, kind), "text/csv", $"batch-{batchId}-results.csv");
         }
 
         var afterPosition = after is null ? -1 : int.TryParse(after, CultureInfo.InvariantCulture, out var p) ? p
@@ -138,7 +141,8 @@ public static class BatchesApi
             rows.Select(ResultView.From).ToList(), rows.Count == pageSize ? rows[^1].Position.ToString(CultureInfo.InvariantCulture) : null));
     }
 
-    private static async Task WriteCsvAsync(Stream stream, NpgsqlDataSource dataSource, Guid batchId)
+    /// <summary>The label column is readable rather than JSON: the class, the classes present joined by ';', or the measured value.</summary>
+    private static async Task WriteCsvAsync(Stream stream, NpgsqlDataSource dataSource, Guid batchId, string kind)
     {
         await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
         await writer.WriteLineAsync("taskId,externalId,sliceFrom,sliceTo,tileX,tileY,tileW,tileH,label,confidence,agreement,annotationCount,source");
@@ -148,7 +152,7 @@ public static class BatchesApi
             foreach (var row in rows)
             {
                 var r = ResultView.From(row);
-                var label = r.Label.TryGetProperty("label", out var l) ? l.ToString() : r.Label.GetRawText();
+                var label = LabelPayloads.Display(kind, r.Label);
                 await writer.WriteLineAsync(string.Join(',',
                     r.TaskId, Csv.Escape(r.ExternalId), r.Slice?.From, r.Slice?.To, r.Tile?.X, r.Tile?.Y, r.Tile?.W, r.Tile?.H, Csv.Escape(label),
                     r.Confidence.ToString("R", CultureInfo.InvariantCulture), r.Agreement.ToString("R", CultureInfo.InvariantCulture),

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Crowd.ServiceDefaults.Labels;
 using Crowd.ServiceDefaults.Validation;
 using Crowd.Slicing.Domain;
 using FluentValidation;
@@ -9,9 +9,6 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
 {
     public const int MaxItems = 50_000;
 
-    /// <summary>Schema kinds the platform knows; only classification is decided end to end in this version.</summary>
-    private static readonly string[] SupportedKinds = ["classification"];
-
     public SubmitBatchValidator()
     {
         RuleFor(b => b.Name).NotEmpty().MaximumLength(200);
@@ -19,11 +16,9 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         RuleFor(b => b.LabelSchema).NotNull().DependentRules(() =>
         {
             RuleFor(b => b.LabelSchema!.Kind).NotEmpty()
-                .Must(kind => SupportedKinds.Contains(kind)).WithMessage($"Must be one of: {string.Join(", ", SupportedKinds)}.");
-            RuleFor(b => b.LabelSchema!.Classes).NotEmpty()
-                .Must(classes => classes!.Count <= 100).WithMessage("At most 100 classes.")
-                .Must(classes => classes!.Distinct(StringComparer.Ordinal).Count() == classes!.Count).WithMessage("Classes must be distinct.");
-            RuleForEach(b => b.LabelSchema!.Classes).NotEmpty().MaximumLength(100);
+                .Must(kind => LabelSchemaRules.ByKind.ContainsKey(kind!))
+                .WithMessage($"Must be one of: {string.Join(", ", LabelSchemaRules.ByKind.Keys)}.");
+            RuleFor(b => b.LabelSchema!).SetValidator((_, schema) => LabelSchemaRules.For(schema.Kind));
         });
         RuleFor(b => b.GuidelinesUrl).Must(BeAbsoluteUri!).When(b => b.GuidelinesUrl is not null).WithMessage("Must be an absolute URL.");
         RuleFor(b => b.CallbackUrl).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.");
@@ -69,9 +64,15 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
                 .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
                 .WithErrorCode(ValidationFilter.Unprocessable);
         });
-        RuleForEach(b => b.GoldItems).Must((batch, gold) => TruthFitsSchema(batch.LabelSchema, gold.Truth))
-            .WithMessage(b => $"truth must be {{ \"label\": one of [{string.Join(", ", b.LabelSchema?.Classes ?? [])}] }}.")
-            .When(b => b.LabelSchema?.Classes is { Count: > 0 });
+        // A gold answer is checked as a worker's annotation would be, once the schema itself is sound.
+        RuleForEach(b => b.GoldItems).Custom((gold, context) =>
+        {
+            if (LabelSchemaRules.Sound(context.InstanceToValidate.LabelSchema) is { } schema
+                && LabelPayloads.Misfit(schema, gold.Truth, "truth") is var (field, message))
+            {
+                context.AddFailure(field, message); // FluentValidation puts goldItems[i] in front
+            }
+        });
         RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold.SliceCount, gold.Width, gold.Height))
             .WithMessage(b => SlicingNeeds(b.Slicing));
     }
@@ -91,11 +92,6 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
     private static string SlicingNeeds(SlicingSpec? slicing) => slicing?.Mode == Slicer.Tiles
         ? "Tiles slicing needs width and height on every item."
         : "Slice-window slicing needs sliceCount on every item.";
-
-    private static bool TruthFitsSchema(LabelSchemaSpec? schema, JsonElement? truth) =>
-        truth is { ValueKind: JsonValueKind.Object } t
-        && t.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String
-        && (schema?.Classes ?? []).Contains(label.GetString());
 
     private sealed class SlicingValidator : AbstractValidator<SlicingSpec?>
     {

@@ -3,6 +3,7 @@ using Crowd.Contracts.Batches;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using Crowd.Data.Audit;
+using Crowd.ServiceDefaults.Labels;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
@@ -26,7 +27,7 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
         await work.ExecuteAsync("UPDATE batches SET status = @status WHERE batch_id = @batchId", new { status = BatchStatus.Open, batch.BatchId });
         work.AuditStatus(batch.BatchId, BatchStatus.Open, AuditActor.System, "escrow held; tasks released to workers");
         var schema = JsonDocument.Parse(batch.LabelSchema).RootElement;
-        var classes = schema.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        var kind = LabelSchema.From(schema);
         var tasks = await work.TasksAsync(batch.BatchId);
         foreach (var chunk in tasks.Chunk(platform.Value.ReleaseChunkSize))
         {
@@ -46,13 +47,18 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
                     Tile = BatchStore.ParseTile(task.Tile),
                     Policy = new TaskPolicy
                     {
-                        SchemaKind = schema.GetProperty("kind").GetString()!,
-                        Classes = classes,
+                        SchemaKind = kind.Kind,
+                        Classes = kind.Classes,
                         RedundancyMin = batch.RedundancyMin,
                         RedundancyMax = batch.RedundancyMax,
                         AcceptanceThreshold = batch.AcceptanceThreshold,
                         IsGold = task.IsGold,
                         GoldTruth = task.Truth is null ? null : JsonDocument.Parse(task.Truth).RootElement,
+                        Unit = kind.Unit,
+                        Min = kind.Min,
+                        Max = kind.Max,
+                        Tolerance = schema.TryGetProperty("tolerance", out var tolerance) && tolerance.ValueKind == JsonValueKind.Number
+                            ? tolerance.GetDouble() : null,
                     },
                 }).ToList(),
             });

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Crowd.Consensus.Data;
+using Crowd.Consensus.Engine.Online;
+using Crowd.Contracts.Tasks;
+using Crowd.ServiceDefaults.Labels;
+
+namespace Crowd.Consensus.Domain.Kinds;
+
+/// <summary>
+/// One class per task: the class with the highest posterior given each annotator's reliability, accepted once it has
+/// redundancy.min annotations and that posterior reaches the threshold (the engine's <see cref="OnlineDecision"/>).
+/// </summary>
+public sealed class ClassificationKind : IConsensusKind
+{
+    public string Kind => LabelPayloads.Classification;
+
+    public KindDecision Decide(TaskPolicy policy, IReadOnlyList<KindAnnotation> annotations, Func<string, WorkerReliability> reliabilityOf)
+    {
+        var decision = OnlineDecision.Decide(
+            annotations.Select(a => new Annotation(a.WorkerId, TaskStore.IndexOf(policy.Classes, Label(a.Payload)))).ToList(),
+            reliabilityOf, policy.Classes.Count, policy.DecisionPolicy());
+        return new KindDecision(decision.Outcome, Payload(policy.Classes[decision.Candidate]), decision.Confidence, decision.Agreement);
+    }
+
+    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => Label(payload) == Label(finalLabel);
+
+    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
+        new(TaskStore.IndexOf(policy.Classes, Label(payload)), TaskStore.IndexOf(policy.Classes, Label(finalLabel)), policy.Classes.Count);
+
+    public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) =>
+        BatchAgreement.Compute(policy.Classes, annotations
+            .Select(a => new BatchAnnotation(a.TaskId, a.WorkerId, Label(a.Read()), a.IsGold, a.ReadAnswer() is { } answer ? Label(answer) : null))
+            .ToList());
+
+    public static JsonElement Payload(string label) => JsonSerializer.SerializeToElement(new { label });
+
+    private static string Label(JsonElement payload) => payload.GetProperty("label").GetString()!;
+}

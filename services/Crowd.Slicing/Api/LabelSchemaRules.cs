@@ -1,0 +1,56 @@
+using Crowd.ServiceDefaults.Labels;
+using FluentValidation;
+
+namespace Crowd.Slicing.Api;
+
+/// <summary>
+/// What a <c>labelSchema</c> of each kind must hold: the one place slicing knows the kinds. A new kind (bbox,
+/// segmentation) is one more entry here and one more payload shape in <see cref="LabelPayloads"/>.
+/// </summary>
+public static class LabelSchemaRules
+{
+    public static IReadOnlyDictionary<string, IValidator<LabelSchemaSpec>> ByKind { get; } = new Dictionary<string, IValidator<LabelSchemaSpec>>(StringComparer.Ordinal)
+    {
+        [LabelPayloads.Classification] = new ClassesRules(),
+        [LabelPayloads.Multilabel] = new ClassesRules(),
+        [LabelPayloads.Measurement] = new MeasurementRules(),
+    };
+
+    /// <summary>The rules of <paramref name="kind"/>; none for an unknown kind, which the kind's own rule reports.</summary>
+    public static IValidator<LabelSchemaSpec> For(string? kind) => kind is not null && ByKind.TryGetValue(kind, out var rules) ? rules : new InlineValidator<LabelSchemaSpec>();
+
+    /// <summary>The schema as payloads are checked against it, or null while it is itself invalid (then only its own errors are reported).</summary>
+    public static LabelSchema? Sound(LabelSchemaSpec? spec) =>
+        spec is { Kind: { } kind } && ByKind.TryGetValue(kind, out var rules) && rules.Validate(spec).IsValid
+            ? new LabelSchema(kind, spec.Classes ?? [], spec.Unit, spec.Min, spec.Max)
+            : null;
+
+    /// <summary>Classification and multilabel: a list of distinct class names.</summary>
+    private sealed class ClassesRules : AbstractValidator<LabelSchemaSpec>
+    {
+        public ClassesRules()
+        {
+            RuleFor(s => s.Classes).NotEmpty()
+                .Must(classes => classes!.Count <= 100).WithMessage("At most 100 classes.")
+                .Must(classes => classes!.Distinct(StringComparer.Ordinal).Count() == classes!.Count).WithMessage("Classes must be distinct.");
+            RuleForEach(s => s.Classes).NotEmpty().MaximumLength(100);
+        }
+    }
+
+    /// <summary>
+    /// Measurement: a unit, an optional range and an optional tolerance. Without a tolerance only values equal to the
+    /// median agree with it (tolerance 0): how close is close enough is the requester's call, and consensus must not
+    /// accept a spread nobody approved; such tasks go to QA instead.
+    /// </summary>
+    private sealed class MeasurementRules : AbstractValidator<LabelSchemaSpec>
+    {
+        public MeasurementRules()
+        {
+            RuleFor(s => s.Unit).NotEmpty().MaximumLength(40);
+            RuleFor(s => s.Classes).Empty().WithMessage("A measurement has no classes.");
+            RuleFor(s => s.Max).GreaterThan(s => s.Min!.Value).When(s => s.Min is not null && s.Max is not null)
+                .WithMessage("Must be greater than labelSchema.min.");
+            RuleFor(s => s.Tolerance).GreaterThan(0).When(s => s.Tolerance is not null);
+        }
+    }
+}
