@@ -129,6 +129,18 @@ public sealed class KindDecisionTests
             values.Select((v, i) => new KindAnnotation($"w{i}", Value(v))).ToList(),
             _ => OneCoinReliability.NewWorker);
 
+    [Test]
+    public void Agreement_Classification_IsTheShareOfAnnotationsEqualToTheFinalLabel()
+    {
+        var kind = new ClassificationKind();
+        var policy = Policy("classification", ["a", "b", "c"], 1, 3, 0.9);
+        JsonElement Label(string label) => JsonSerializer.SerializeToElement(new { label });
+
+        Assert.That(kind.Agreement(policy, [Label("a"), Label("b"), Label("a"), Label("a")], Label("a")), Is.EqualTo(0.75));
+        Assert.That(kind.Agreement(policy, [Label("a"), Label("b")], Label("c")), Is.Zero);
+        Assert.That(kind.Agreement(policy, [], Label("a")), Is.Zero);
+    }
+
     private static TaskPolicy Policy(string kind, string[] classes, int min, int max, double threshold, double? tolerance = null) => new()
     {
         SchemaKind = kind, Classes = classes, RedundancyMin = min, RedundancyMax = max, AcceptanceThreshold = threshold, IsGold = false,
