@@ -3,6 +3,7 @@ using System.Text.Json;
 using Crowd.Cli.Simulation;
 using Crowd.Testing;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
+using static Crowd.EndToEnd.Tests.KindSteps;
 
 namespace Crowd.EndToEnd.Tests;
 
@@ -14,7 +15,6 @@ namespace Crowd.EndToEnd.Tests;
 [Category("EndToEnd")]
 public sealed class SchemaKindTests
 {
-    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(60);
     private static readonly string[] Classes = ["effusion", "nodule", "fracture"];
 
     private static readonly object MultilabelSchema = new { kind = "multilabel", classes = Classes };
@@ -164,7 +164,7 @@ public sealed class SchemaKindTests
     [TestCase("""{ "kind": "measurement", "unit": "mm", "classes": ["a"] }""", "labelSchema.classes")]
     [TestCase("""{ "kind": "multilabel" }""", "labelSchema.classes")]
     [TestCase("""{ "kind": "multilabel", "classes": ["a", "a"] }""", "labelSchema.classes")]
-    [TestCase("""{ "kind": "bbox", "classes": ["a"] }""", "labelSchema.kind")]
+    [TestCase("""{ "kind": "polygon", "classes": ["a"] }""", "labelSchema.kind")]
     public async Task SubmitBatch_BadSchema_Is400NamingTheField_AndCreatesNothing(string schema, string field)
     {
         var requester = As("requester");
@@ -215,53 +215,5 @@ public sealed class SchemaKindTests
         object valid = kind == "multilabel" ? new { labels = new[] { "nodule" } } : new { value = 12.5 };
         Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = valid })),
             Is.EqualTo(HttpStatusCode.Accepted));
-    }
-
-    /// <summary>The worker claims <paramref name="count"/> tasks in turn and answers each by its content.</summary>
-    private static async Task AnnotateAllAsync(CrowdClient worker, int count, Func<string, object> answer)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            var claim = await ClaimAsync(worker);
-            var uri = claim.GetProperty("content").GetProperty("contentUri").GetString()!;
-            await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claim.GetProperty("claimId").GetString()}/submission", new { annotation = answer(uri) },
-                expected: [HttpStatusCode.Accepted]);
-        }
-    }
-
-    /// <summary>The batch's one open disagreement, once consensus has escalated it.</summary>
-    private static async Task<JsonElement> OnlyDisagreementAsync(CrowdClient qa, Guid batchId) =>
-        (await Eventually.WaitForAsync(
-            () => qa.GetAsync($"/v1/disagreements?batchId={batchId}&status=open"),
-            p => p.GetProperty("items").GetArrayLength() == 1, Arrival, "the disagreement")).GetProperty("items")[0];
-
-    private static async Task<Dictionary<string, JsonElement>> ResultsAsync(CrowdClient requester, Guid batchId) =>
-        (await requester.GetAsync($"/v1/batches/{batchId}/results")).GetProperty("items").EnumerateArray()
-            .ToDictionary(r => r.GetProperty("externalId").GetString()!);
-
-    /// <summary>The CSV's label column (the 9th), one per result row.</summary>
-    private static async Task<string[]> CsvLabelsAsync(CrowdClient requester, Guid batchId)
-    {
-        using var csv = await requester.SendAsync(HttpMethod.Get, $"/v1/batches/{batchId}/results?format=csv");
-        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        return lines.Skip(1).Select(l => l.Split(',')[8]).ToArray();
-    }
-
-    /// <summary>Every annotation of the worker is paid its 40 cents reward, once.</summary>
-    private static async Task PaidOnceAsync(CrowdClient worker, int annotations)
-    {
-        var earnings = await Eventually.WaitForAsync(
-            () => worker.GetAsync($"/v1/workers/{worker.Subject}/earnings"),
-            e => e.GetProperty("lines").GetArrayLength() >= annotations, Arrival, $"{worker.Subject}'s rewards");
-        var rewards = earnings.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "reward").ToList();
-        Assert.That(rewards.Select(l => l.GetProperty("annotationId").GetString()).ToList(), Is.Unique.And.Count.EqualTo(annotations));
-        Assert.That(rewards.Sum(l => l.GetProperty("amountCents").GetInt64()), Is.EqualTo(annotations * 40));
-    }
-
-    private static async Task LedgerBalancedAsync()
-    {
-        var check = await As("admin").GetAsync("/v1/ledger/check");
-        Assert.That(check.GetProperty("balanced").GetBoolean(), Is.True);
-        Assert.That(check.GetProperty("negativeAccounts").GetArrayLength(), Is.Zero);
     }
 }

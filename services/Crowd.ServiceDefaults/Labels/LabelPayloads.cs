@@ -45,9 +45,10 @@ public static class LabelPayloads
     public const string Classification = "classification";
     public const string Multilabel = "multilabel";
     public const string Measurement = "measurement";
+    public const string Bbox = "bbox";
 
     public static IReadOnlyDictionary<string, IPayloadShape> Shapes { get; } =
-        new IPayloadShape[] { new ClassificationShape(), new MultilabelShape(), new MeasurementShape() }.ToDictionary(s => s.Kind, StringComparer.Ordinal);
+        new IPayloadShape[] { new ClassificationShape(), new MultilabelShape(), new MeasurementShape(), new BoxShape() }.ToDictionary(s => s.Kind, StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="payload"/> fits <paramref name="schema"/>; the misfit names the field under <paramref name="root"/>.</summary>
     public static (string Field, string Message)? Misfit(LabelSchema schema, JsonElement? payload, string root)

@@ -14,6 +14,7 @@ public static class LabelSchemaRules
         [LabelPayloads.Classification] = new ClassesRules(),
         [LabelPayloads.Multilabel] = new ClassesRules(),
         [LabelPayloads.Measurement] = new MeasurementRules(),
+        [LabelPayloads.Bbox] = new ClassesRules(),
     };
 
     /// <summary>The rules of <paramref name="kind"/>; none for an unknown kind, which the kind's own rule reports.</summary>
@@ -25,7 +26,7 @@ public static class LabelSchemaRules
             ? new LabelSchema(kind, spec.Classes ?? [], spec.Unit, spec.Min, spec.Max)
             : null;
 
-    /// <summary>Classification and multilabel: a list of distinct class names.</summary>
+    /// <summary>Classification, multilabel and bbox: a list of distinct class names.</summary>
     private sealed class ClassesRules : AbstractValidator<LabelSchemaSpec>
     {
         public ClassesRules()

@@ -39,7 +39,7 @@ public interface IConsensusKind
 public static class ConsensusKinds
 {
     public static IReadOnlyDictionary<string, IConsensusKind> ByKind { get; } =
-        new IConsensusKind[] { new ClassificationKind(), new MultilabelKind(), new MeasurementKind() }.ToDictionary(k => k.Kind, StringComparer.Ordinal);
+        new IConsensusKind[] { new ClassificationKind(), new MultilabelKind(), new MeasurementKind(), new BboxKind() }.ToDictionary(k => k.Kind, StringComparer.Ordinal);
 
     public static IConsensusKind Of(TaskPolicy policy) =>
         ByKind.TryGetValue(policy.SchemaKind, out var kind)

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Text.Json;
+using Crowd.Cli.Simulation;
+using Crowd.Testing;
+using static Crowd.EndToEnd.Tests.CrowdFixture;
+
+namespace Crowd.EndToEnd.Tests;
+
+/// <summary>The steps every label schema kind's end-to-end tests take: annotate, find the disagreement, read results, check the money.</summary>
+public static class KindSteps
+{
+    public static readonly TimeSpan Arrival = TimeSpan.FromSeconds(60);
+
+    /// <summary>The worker claims <paramref name="count"/> tasks in turn and answers each by its content.</summary>
+    public static async Task AnnotateAllAsync(CrowdClient worker, int count, Func<string, object> answer)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var claim = await ClaimAsync(worker);
+            var uri = claim.GetProperty("content").GetProperty("contentUri").GetString()!;
+            await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claim.GetProperty("claimId").GetString()}/submission", new { annotation = answer(uri) },
+                expected: [HttpStatusCode.Accepted]);
+        }
+    }
+
+    /// <summary>The batch's one open disagreement, once consensus has escalated it.</summary>
+    public static async Task<JsonElement> OnlyDisagreementAsync(CrowdClient qa, Guid batchId) =>
+        (await Eventually.WaitForAsync(
+            () => qa.GetAsync($"/v1/disagreements?batchId={batchId}&status=open"),
+            p => p.GetProperty("items").GetArrayLength() == 1, Arrival, "the disagreement")).GetProperty("items")[0];
+
+    public static async Task<Dictionary<string, JsonElement>> ResultsAsync(CrowdClient requester, Guid batchId) =>
+        (await requester.GetAsync($"/v1/batches/{batchId}/results")).GetProperty("items").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("externalId").GetString()!);
+
+    /// <summary>The CSV's label column (the 9th), one per result row.</summary>
+    public static async Task<string[]> CsvLabelsAsync(CrowdClient requester, Guid batchId)
+    {
+        using var csv = await requester.SendAsync(HttpMethod.Get, $"/v1/batches/{batchId}/results?format=csv");
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Skip(1).Select(l => l.Split(',')[8]).ToArray();
+    }
+
+    /// <summary>Every annotation of the worker is paid its 40 cents reward, once.</summary>
+    public static async Task PaidOnceAsync(CrowdClient worker, int annotations)
+    {
+        var earnings = await Eventually.WaitForAsync(
+            () => worker.GetAsync($"/v1/workers/{worker.Subject}/earnings"),
+            e => e.GetProperty("lines").GetArrayLength() >= annotations, Arrival, $"{worker.Subject}'s rewards");
+        var rewards = earnings.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "reward").ToList();
+        Assert.That(rewards.Select(l => l.GetProperty("annotationId").GetString()).ToList(), Is.Unique.And.Count.EqualTo(annotations));
+        Assert.That(rewards.Sum(l => l.GetProperty("amountCents").GetInt64()), Is.EqualTo(annotations * 40));
+    }
+
+    public static async Task LedgerBalancedAsync()
+    {
+        var check = await As("admin").GetAsync("/v1/ledger/check");
+        Assert.That(check.GetProperty("balanced").GetBoolean(), Is.True);
+        Assert.That(check.GetProperty("negativeAccounts").GetArrayLength(), Is.Zero);
+    }
+}
