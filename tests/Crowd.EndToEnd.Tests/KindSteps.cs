@@ -58,4 +58,49 @@ public static class KindSteps
         Assert.That(check.GetProperty("balanced").GetBoolean(), Is.True);
         Assert.That(check.GetProperty("negativeAccounts").GetArrayLength(), Is.Zero);
     }
+
+    /// <summary>A batch with <paramref name="schema"/> is refused with 400 naming <paramref name="field"/>, and nothing is created.</summary>
+    public static async Task SchemaRefusedAsync(string schema, string field)
+    {
+        var requester = As("requester");
+        var body = Batch();
+        body["labelSchema"] = JsonDocument.Parse(schema).RootElement;
+
+        using var response = await requester.SendAsync(HttpMethod.Post, "/v1/batches", body);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await ProblemAsync(response)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
+        Assert.That((await requester.GetAsync("/v1/batches")).GetProperty("items").GetArrayLength(), Is.Zero);
+    }
+
+    /// <summary>
+    /// A submission of <paramref name="payload"/> to a task of <paramref name="schema"/> is 422 naming <paramref name="field"/>,
+    /// stores nothing, and the claim stays open for the <paramref name="valid"/> payload.
+    /// </summary>
+    public static async Task PayloadRefusedAsync(object schema, string payload, string field, object valid)
+    {
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, change: body => body["labelSchema"] = schema);
+        var worker = await WorkerAsync(qualification);
+        var claimId = (await ClaimAsync(worker)).GetProperty("claimId").GetString();
+
+        using var wrong = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = JsonDocument.Parse(payload).RootElement });
+
+        Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That((await ProblemAsync(wrong)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
+        Assert.That(await ScalarAsync("Assignment", $"SELECT count(*) FROM annotations WHERE claim_id = '{claimId}'"), Is.Zero);
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = valid })),
+            Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    /// <summary>QA's resolution of disagreement <paramref name="id"/> with <paramref name="wrong"/> is 422 naming <paramref name="field"/>; then <paramref name="right"/> is taken.</summary>
+    public static async Task ResolveAfterRefusalAsync(CrowdClient qa, string? id, object wrong, string field, object right)
+    {
+        using (var refused = await qa.SendAsync(HttpMethod.Post, $"/v1/disagreements/{id}/resolution", new { label = wrong }))
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity), field);
+            Assert.That((await ProblemAsync(refused)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
+        }
+
+        await qa.CallAsync(HttpMethod.Post, $"/v1/disagreements/{id}/resolution", new { label = right, note = "resolved by QA" }, expected: [HttpStatusCode.Accepted]);
+    }
 }

@@ -165,18 +165,7 @@ public sealed class SchemaKindTests
     [TestCase("""{ "kind": "multilabel" }""", "labelSchema.classes")]
     [TestCase("""{ "kind": "multilabel", "classes": ["a", "a"] }""", "labelSchema.classes")]
     [TestCase("""{ "kind": "polygon", "classes": ["a"] }""", "labelSchema.kind")]
-    public async Task SubmitBatch_BadSchema_Is400NamingTheField_AndCreatesNothing(string schema, string field)
-    {
-        var requester = As("requester");
-        var body = Batch();
-        body["labelSchema"] = JsonDocument.Parse(schema).RootElement;
-
-        using var response = await requester.SendAsync(HttpMethod.Post, "/v1/batches", body);
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await ProblemAsync(response)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
-        Assert.That((await requester.GetAsync("/v1/batches")).GetProperty("items").GetArrayLength(), Is.Zero);
-    }
+    public Task SubmitBatch_BadSchema_Is400NamingTheField_AndCreatesNothing(string schema, string field) => SchemaRefusedAsync(schema, field);
 
     [TestCase("""{ "kind": "measurement", "unit": "mm", "min": 0, "max": 10 }""", """{ "value": 11 }""", "goldItems[0].truth.value")]
     [TestCase("""{ "kind": "multilabel", "classes": ["a", "b"] }""", """{ "labels": ["c"] }""", "goldItems[0].truth.labels")]
@@ -201,19 +190,8 @@ public sealed class SchemaKindTests
     [TestCase("measurement", """{ "value": 100.5 }""", "annotation.value")]
     [TestCase("measurement", """{ "value": "12.5" }""", "annotation.value")]
     [TestCase("measurement", """{ "labels": [] }""", "annotation")]
-    public async Task Submit_PayloadOutsideSchema_Is422NamingTheField_StoresNothing_AndTheClaimStaysOpen(string kind, string payload, string field)
-    {
-        var (_, _, qualification) = await OpenBatchAsync(items: 1, change: body => body["labelSchema"] = kind == "multilabel" ? MultilabelSchema : MeasurementSchema);
-        var worker = await WorkerAsync(qualification);
-        var claimId = (await ClaimAsync(worker)).GetProperty("claimId").GetString();
-
-        using var wrong = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = JsonDocument.Parse(payload).RootElement });
-
-        Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That((await ProblemAsync(wrong)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
-        Assert.That(await ScalarAsync("Assignment", $"SELECT count(*) FROM annotations WHERE claim_id = '{claimId}'"), Is.Zero);
-        object valid = kind == "multilabel" ? new { labels = new[] { "nodule" } } : new { value = 12.5 };
-        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = valid })),
-            Is.EqualTo(HttpStatusCode.Accepted));
-    }
+    public Task Submit_PayloadOutsideSchema_Is422NamingTheField_StoresNothing_AndTheClaimStaysOpen(string kind, string payload, string field) =>
+        kind == "multilabel"
+            ? PayloadRefusedAsync(MultilabelSchema, payload, field, new { labels = new[] { "nodule" } })
+            : PayloadRefusedAsync(MeasurementSchema, payload, field, new { value = 12.5 });
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Crowd.Cli.Simulation;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
 using static Crowd.EndToEnd.Tests.KindSteps;
 
@@ -16,6 +17,10 @@ public sealed class SpatialKindTests
     private static readonly string[] Classes = ["nodule", "mass"];
 
     private static readonly object BboxSchema = new { kind = "bbox", classes = Classes };
+
+    private static readonly object SegmentationSchema = new { kind = "segmentation", classes = Classes, diceThreshold = 0.9 };
+
+    private static object Mask(string label, params int[] rle) => new { label, width = 4, height = 4, rle };
 
     private static object Box(string label, double x, double y, double w, double h) => new { label, x, y, w, h };
 
@@ -38,14 +43,7 @@ public sealed class SpatialKindTests
         var disagreement = await OnlyDisagreementAsync(qa, batchId);
         Assert.That(disagreement.GetProperty("candidate").GetProperty("boxes").GetArrayLength(), Is.Zero);
         var id = disagreement.GetProperty("disagreementId").GetString();
-        using (var refused = await qa.SendAsync(HttpMethod.Post, $"/v1/disagreements/{id}/resolution", new { label = new { boxes = new[] { Box("nodule", 0, 0, 0, 10) } } }))
-        {
-            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-            Assert.That((await ProblemAsync(refused)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain("label.boxes[0].w"));
-        }
-
-        await qa.CallAsync(HttpMethod.Post, $"/v1/disagreements/{id}/resolution", new { label = new { boxes = new[] { Box("nodule", 1, 0, 10, 10) } }, note = "read again" },
-            expected: [HttpStatusCode.Accepted]);
+        await ResolveAfterRefusalAsync(qa, id, new { boxes = new[] { Box("nodule", 0, 0, 0, 10) } }, "label.boxes[0].w", new { boxes = new[] { Box("nodule", 1, 0, 10, 10) } });
 
         await WaitForBatchAsync(requester, batchId, "completed");
         var results = await ResultsAsync(requester, batchId);
@@ -71,43 +69,85 @@ public sealed class SpatialKindTests
         Assert.That(await ScalarAsync("Consensus", $"SELECT count(*) FROM worker_reliability WHERE worker_id = '{first.Subject}'"), Is.Zero, "boxes teach no one-coin reliability");
     }
 
+    [Test]
+    public async Task Segmentation_PerPixelMajority_WithTheSchemasDiceThreshold_ADisagreementGoesToQa_AndAQaMaskFinalizesIt()
+    {
+        // 4 × 4 images, pixels 0..15 row-major.
+        // case-0: {0, 1, 4, 5} twice and {0, 1, 2, 4, 5}: the majority is {0, 1, 4, 5}; the third's Dice 2·4/(5+4) = 8/9 is under
+        //         the schema's 0.9 (the default 0.8 would let it agree): share 2/3 ≥ 0.6, accepted. Mean pairwise Dice
+        //         (1 + 8/9 + 8/9) / 3 = 25/27.
+        // case-1: {0, 1, 4, 5}, {10, 11, 14, 15} and nothing: no pixel has a majority, only the empty answer agrees: 1/3, QA.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 2, min: 3, max: 3, change: body =>
+        {
+            body["labelSchema"] = SegmentationSchema;
+            body["acceptance"] = new { threshold = 0.6 };
+        });
+        var answers = new[]
+        {
+            (Mask("nodule", 0, 2, 4, 2), Mask("nodule", 0, 2, 4, 2)),
+            (Mask("nodule", 0, 2, 4, 2), Mask("nodule", 10, 2, 14, 2)),
+            (Mask("nodule", 0, 3, 4, 2), null),
+        };
+        var workers = new List<CrowdClient>();
+        foreach (var (accepted, disputed) in answers)
+        {
+            var worker = await WorkerAsync(qualification);
+            workers.Add(worker);
+            await AnnotateAllAsync(worker, 2, uri => new
+            {
+                masks = (uri == "dicomweb://pacs.test/studies/0" ? accepted : disputed) is { } mask ? new[] { mask } : [],
+            });
+        }
+
+        var qa = As("qa");
+        var disagreement = await OnlyDisagreementAsync(qa, batchId);
+        Assert.That(disagreement.GetProperty("candidate").GetProperty("masks").GetArrayLength(), Is.Zero);
+        var id = disagreement.GetProperty("disagreementId").GetString();
+        await ResolveAfterRefusalAsync(qa, id, new { masks = new[] { Mask("nodule", 4, 2, 0, 2) } }, "label.masks[0].rle", new { masks = new[] { Mask("nodule", 0, 2, 4, 2) } });
+
+        await WaitForBatchAsync(requester, batchId, "completed");
+        var results = await ResultsAsync(requester, batchId);
+        var mask = results["case-0"].GetProperty("label").GetProperty("masks").EnumerateArray().Single();
+        Assert.That(mask.GetProperty("label").GetString(), Is.EqualTo("nodule"));
+        Assert.That(mask.GetProperty("rle").EnumerateArray().Select(r => r.GetInt32()), Is.EqualTo(new[] { 0, 2, 4, 2 }));
+        Assert.That(results["case-0"].GetProperty("confidence").GetDouble(), Is.EqualTo(2.0 / 3).Within(1e-9));
+        Assert.That(results["case-0"].GetProperty("agreement").GetDouble(), Is.EqualTo(25.0 / 27).Within(1e-9));
+        Assert.That(results["case-0"].GetProperty("source").GetString(), Is.EqualTo("consensus"));
+        Assert.That(results["case-1"].GetProperty("source").GetString(), Is.EqualTo("qa"));
+        Assert.That(results["case-1"].GetProperty("agreement").GetDouble(), Is.EqualTo(1.0 / 3).Within(1e-9), "only the first worker's mask is QA's");
+        Assert.That(await CsvLabelsAsync(requester, batchId), Is.EquivalentTo(new[] { "nodule=4px", "nodule=4px" }));
+
+        foreach (var worker in workers)
+        {
+            await PaidOnceAsync(worker, 2);
+        }
+
+        await LedgerBalancedAsync();
+        Assert.That(await ScalarAsync("Consensus", $"SELECT count(*) FROM worker_reliability WHERE worker_id = '{workers[0].Subject}'"), Is.Zero, "masks teach no one-coin reliability");
+    }
+
+    [TestCase("segmentation", """{ "masks": [ { "label": "nodule", "width": 4, "height": 4, "rle": [0, 2, 1, 2] } ] }""", "annotation.masks[0].rle")]
+    [TestCase("segmentation", """{ "masks": [ { "label": "nodule", "width": 4, "height": 4, "rle": [15, 2] } ] }""", "annotation.masks[0].rle")]
+    [TestCase("segmentation", """{ "masks": [ { "label": "nodule", "width": 0, "height": 4, "rle": [] } ] }""", "annotation.masks[0].width")]
+    [TestCase("segmentation", """{ "masks": [ { "label": "mass", "width": 4, "height": 4, "rle": [] }, { "label": "mass", "width": 4, "height": 4, "rle": [] } ] }""", "annotation.masks[1].label")]
     [TestCase("bbox", """{ "boxes": [ { "label": "nodule", "x": 0, "y": 0, "w": 0, "h": 10 } ] }""", "annotation.boxes[0].w")]
     [TestCase("bbox", """{ "boxes": [ { "label": "tumour", "x": 0, "y": 0, "w": 1, "h": 1 } ] }""", "annotation.boxes[0].label")]
     [TestCase("bbox", """{ "boxes": [ { "label": "mass", "x": 0, "y": -2, "w": 1, "h": 1 } ] }""", "annotation.boxes[0].y")]
     [TestCase("bbox", """{ "labels": [] }""", "annotation")]
-    public async Task Submit_PayloadOutsideSchema_Is422NamingTheField_StoresNothing_AndTheClaimStaysOpen(string kind, string payload, string field)
-    {
-        var (_, _, qualification) = await OpenBatchAsync(items: 1, change: body => body["labelSchema"] = Kinds[kind].Schema);
-        var worker = await WorkerAsync(qualification);
-        var claimId = (await ClaimAsync(worker)).GetProperty("claimId").GetString();
-
-        using var wrong = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = JsonDocument.Parse(payload).RootElement });
-
-        Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-        Assert.That((await ProblemAsync(wrong)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
-        Assert.That(await ScalarAsync("Assignment", $"SELECT count(*) FROM annotations WHERE claim_id = '{claimId}'"), Is.Zero);
-        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = JsonDocument.Parse(Kinds[kind].Valid).RootElement })),
-            Is.EqualTo(HttpStatusCode.Accepted));
-    }
+    public Task Submit_PayloadOutsideSchema_Is422NamingTheField_StoresNothing_AndTheClaimStaysOpen(string kind, string payload, string field) =>
+        PayloadRefusedAsync(Kinds[kind].Schema, payload, field, JsonDocument.Parse(Kinds[kind].Valid).RootElement);
 
     [TestCase("""{ "kind": "bbox" }""", "labelSchema.classes")]
+    [TestCase("""{ "kind": "segmentation" }""", "labelSchema.classes")]
+    [TestCase("""{ "kind": "segmentation", "classes": ["a"], "diceThreshold": 0 }""", "labelSchema.diceThreshold")]
+    [TestCase("""{ "kind": "segmentation", "classes": ["a"], "diceThreshold": 1.5 }""", "labelSchema.diceThreshold")]
     [TestCase("""{ "kind": "bbox", "classes": ["a", "a"] }""", "labelSchema.classes")]
-    public async Task SubmitBatch_BadSchema_Is400NamingTheField_AndCreatesNothing(string schema, string field)
-    {
-        var requester = As("requester");
-        var body = Batch();
-        body["labelSchema"] = JsonDocument.Parse(schema).RootElement;
-
-        using var response = await requester.SendAsync(HttpMethod.Post, "/v1/batches", body);
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await ProblemAsync(response)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
-        Assert.That((await requester.GetAsync("/v1/batches")).GetProperty("items").GetArrayLength(), Is.Zero);
-    }
+    public Task SubmitBatch_BadSchema_Is400NamingTheField_AndCreatesNothing(string schema, string field) => SchemaRefusedAsync(schema, field);
 
     /// <summary>Each kind's schema, and a payload that fits it.</summary>
     private static readonly Dictionary<string, (object Schema, string Valid)> Kinds = new()
     {
         ["bbox"] = (BboxSchema, """{ "boxes": [] }"""),
+        ["segmentation"] = (SegmentationSchema, """{ "masks": [] }"""),
     };
 }

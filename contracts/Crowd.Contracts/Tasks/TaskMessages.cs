@@ -22,6 +22,8 @@ public sealed record TaskPolicy
     public double? Max { get; init; }
     /// <summary>Measurement only: how far from the median a value may be and still agree with it, in <see cref="Unit"/>.</summary>
     public double? Tolerance { get; init; }
+    /// <summary>Segmentation only: the Dice with the consensus mask an annotation needs, per class, to agree; null for the default 0.8.</summary>
+    public double? DiceThreshold { get; init; }
 }
 
 /// <summary>One task as assignment's pool needs it: what to show, who may see it, and what it pays.</summary>

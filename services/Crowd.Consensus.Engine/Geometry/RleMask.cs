@@ -84,6 +84,34 @@ public sealed class RleMask
         return shared;
     }
 
+    /// <summary>
+    /// Why <paramref name="runs"/> are not a canonical encoding of a <paramref name="width"/> × <paramref name="height"/>
+    /// mask (start/length pairs, each start ≥ 0, each length ≥ 1, sorted, not overlapping, inside the image); null when
+    /// they are. The constructor repairs such runs silently; an annotator's runs are checked instead, since a repaired
+    /// mask is not the one they drew.
+    /// </summary>
+    public static string? Misfit(long width, long height, IReadOnlyList<long> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count % 2 != 0)
+        {
+            return "Runs must be start/length pairs.";
+        }
+
+        var end = 0L;
+        for (var r = 0; r < runs.Count; r += 2)
+        {
+            if (runs[r] < end || runs[r + 1] < 1 || runs[r] + runs[r + 1] > width * height)
+            {
+                return $"Run {r / 2} must start at or after {end}, be at least 1 long and end within the {width}×{height} image.";
+            }
+
+            end = runs[r] + runs[r + 1];
+        }
+
+        return null;
+    }
+
     /// <summary>Dense 0/1 pixels, row-major.</summary>
     public bool[] ToPixels()
     {

@@ -18,35 +18,8 @@ public sealed class BoxShape : IPayloadShape
 
     public string Kind => LabelPayloads.Bbox;
 
-    public (string Field, string Message)? Misfit(LabelSchema schema, JsonElement payload, string root)
-    {
-        if (LabelPayloads.Extra(payload, "boxes", Kind, root) is { } extra)
-        {
-            return extra;
-        }
-
-        var field = $"{root}.boxes";
-        if (!payload.TryGetProperty("boxes", out var boxes) || boxes.ValueKind != JsonValueKind.Array)
-        {
-            return (field, "Must be an array of boxes (empty when nothing was found).");
-        }
-
-        if (boxes.GetArrayLength() > MaxBoxes)
-        {
-            return (field, $"At most {MaxBoxes} boxes.");
-        }
-
-        var i = 0;
-        foreach (var box in boxes.EnumerateArray())
-        {
-            if (BoxMisfit(schema, box, $"{field}[{i++}]") is { } misfit)
-            {
-                return misfit;
-            }
-        }
-
-        return null;
-    }
+    public (string Field, string Message)? Misfit(LabelSchema schema, JsonElement payload, string root) =>
+        LabelPayloads.ListMisfit(schema, payload, root, "boxes", Kind, Fields, MaxBoxes, BoxMisfit);
 
     /// <summary>Short, e.g. <c>nodule×2;mass×1</c>, classes in order of first appearance; empty when nothing was found.</summary>
     public string Display(JsonElement payload) => string.Join(';', Boxes(payload)
@@ -69,23 +42,9 @@ public sealed class BoxShape : IPayloadShape
 
     private static readonly JsonSerializerOptions WithoutNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    private static (string, string)? BoxMisfit(LabelSchema schema, JsonElement box, string field)
+    /// <summary>A box's own misfit, once its fields and label are known to be right.</summary>
+    private static (string, string)? BoxMisfit(JsonElement box, string field)
     {
-        if (box.ValueKind != JsonValueKind.Object)
-        {
-            return (field, "Must be an object.");
-        }
-
-        if (box.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !Fields.Contains(name)) is { } unknown)
-        {
-            return ($"{field}.{unknown}", "A box has only the fields label, x, y, w, h and slice.");
-        }
-
-        if (!(box.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String && schema.Classes.Contains(label.GetString())))
-        {
-            return ($"{field}.label", $"Must be one of: {string.Join(", ", schema.Classes)}.");
-        }
-
         foreach (var (name, positive) in new[] { ("x", false), ("y", false), ("w", true), ("h", true) })
         {
             // JSON has no NaN or infinity, but a number too large for a double reads as one.

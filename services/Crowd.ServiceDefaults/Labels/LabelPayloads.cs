@@ -46,9 +46,10 @@ public static class LabelPayloads
     public const string Multilabel = "multilabel";
     public const string Measurement = "measurement";
     public const string Bbox = "bbox";
+    public const string Segmentation = "segmentation";
 
     public static IReadOnlyDictionary<string, IPayloadShape> Shapes { get; } =
-        new IPayloadShape[] { new ClassificationShape(), new MultilabelShape(), new MeasurementShape(), new BoxShape() }.ToDictionary(s => s.Kind, StringComparer.Ordinal);
+        new IPayloadShape[] { new ClassificationShape(), new MultilabelShape(), new MeasurementShape(), new BoxShape(), new MaskShape() }.ToDictionary(s => s.Kind, StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="payload"/> fits <paramref name="schema"/>; the misfit names the field under <paramref name="root"/>.</summary>
     public static (string Field, string Message)? Misfit(LabelSchema schema, JsonElement? payload, string root)
@@ -65,6 +66,59 @@ public static class LabelPayloads
 
     public static string Display(string kind, JsonElement payload) =>
         Shapes.TryGetValue(kind, out var shape) ? shape.Display(payload) : payload.GetRawText();
+
+    /// <summary>
+    /// The first misfit of a list payload <c>{ "<paramref name="name"/>": [ { "label", ... } ] }</c> (boxes, masks): at most
+    /// <paramref name="max"/> items, each an object with only <paramref name="fields"/> and a label from the schema's
+    /// classes, then whatever <paramref name="item"/> says of it (given the item and its field).
+    /// </summary>
+    internal static (string, string)? ListMisfit(
+        LabelSchema schema, JsonElement payload, string root, string name, string kind, IReadOnlySet<string> fields, int max,
+        Func<JsonElement, string, (string, string)?> item)
+    {
+        if (Extra(payload, name, kind, root) is { } extra)
+        {
+            return extra;
+        }
+
+        var field = $"{root}.{name}";
+        if (!payload.TryGetProperty(name, out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            return (field, $"Must be an array of {name} (empty when nothing was found).");
+        }
+
+        if (list.GetArrayLength() > max)
+        {
+            return (field, $"At most {max} {name}.");
+        }
+
+        var i = 0;
+        foreach (var element in list.EnumerateArray())
+        {
+            var at = $"{field}[{i++}]";
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                return (at, "Must be an object.");
+            }
+
+            if (element.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => !fields.Contains(n)) is { } unknown)
+            {
+                return ($"{at}.{unknown}", $"Each of the {name} has only the fields {string.Join(", ", fields)}.");
+            }
+
+            if (!(element.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String && schema.Classes.Contains(label.GetString())))
+            {
+                return ($"{at}.label", $"Must be one of: {string.Join(", ", schema.Classes)}.");
+            }
+
+            if (item(element, at) is { } misfit)
+            {
+                return misfit;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Refuses any field but <paramref name="only"/>: a typo must not pass as an empty answer.</summary>
     internal static (string, string)? Extra(JsonElement payload, string only, string kind, string root) =>

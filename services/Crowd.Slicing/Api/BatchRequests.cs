@@ -32,6 +32,8 @@ public sealed record LabelSchemaSpec
     public double? Max { get; init; }
     /// <summary>Measurement only: how far from the median a value may be and still agree with it, in <see cref="Unit"/>.</summary>
     public double? Tolerance { get; init; }
+    /// <summary>Segmentation only: the Dice with the consensus mask an annotation needs, per class, to agree (default 0.8).</summary>
+    public double? DiceThreshold { get; init; }
 }
 
 public sealed record RedundancySpec

@@ -15,6 +15,7 @@ public static class LabelSchemaRules
         [LabelPayloads.Multilabel] = new ClassesRules(),
         [LabelPayloads.Measurement] = new MeasurementRules(),
         [LabelPayloads.Bbox] = new ClassesRules(),
+        [LabelPayloads.Segmentation] = new SegmentationRules(),
     };
 
     /// <summary>The rules of <paramref name="kind"/>; none for an unknown kind, which the kind's own rule reports.</summary>
@@ -27,7 +28,7 @@ public static class LabelSchemaRules
             : null;
 
     /// <summary>Classification, multilabel and bbox: a list of distinct class names.</summary>
-    private sealed class ClassesRules : AbstractValidator<LabelSchemaSpec>
+    private class ClassesRules : AbstractValidator<LabelSchemaSpec>
     {
         public ClassesRules()
         {
@@ -53,5 +54,12 @@ public static class LabelSchemaRules
                 .WithMessage("Must be greater than labelSchema.min.");
             RuleFor(s => s.Tolerance).GreaterThan(0).When(s => s.Tolerance is not null);
         }
+    }
+
+    /// <summary>Segmentation: classes, and the Dice an annotation needs with the consensus mask to agree, in (0, 1] (default 0.8).</summary>
+    private sealed class SegmentationRules : ClassesRules
+    {
+        public SegmentationRules() =>
+            RuleFor(s => s.DiceThreshold).GreaterThan(0).LessThanOrEqualTo(1).When(s => s.DiceThreshold is not null);
     }
 }

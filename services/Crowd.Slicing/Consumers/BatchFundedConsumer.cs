@@ -57,11 +57,14 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
                         Unit = kind.Unit,
                         Min = kind.Min,
                         Max = kind.Max,
-                        Tolerance = schema.TryGetProperty("tolerance", out var tolerance) && tolerance.ValueKind == JsonValueKind.Number
-                            ? tolerance.GetDouble() : null,
+                        Tolerance = Number(schema, "tolerance"),
+                        DiceThreshold = Number(schema, "diceThreshold"),
                     },
                 }).ToList(),
             });
         }
     }
+
+    private static double? Number(JsonElement schema, string name) =>
+        schema.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
 }

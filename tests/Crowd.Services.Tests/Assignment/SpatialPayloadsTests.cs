@@ -39,5 +39,35 @@ public sealed class SpatialPayloadsTests
         Assert.That(LabelPayloads.Display("bbox", Json("""{ "boxes": [] }""")), Is.Empty);
     });
 
+    private static readonly LabelSchema Segmentation = new("segmentation", ["lesion", "oedema"]);
+
+    [TestCase("""{ "masks": [] }""")]
+    [TestCase("""{ "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 2, 2, 2, 15, 1] } ] }""")]
+    [TestCase("""{ "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [] }, { "label": "oedema", "width": 4, "height": 4, "rle": [3, 1] } ] }""")]
+    public void Misfit_MasksInsideSchema_IsNone(string payload) =>
+        Assert.That(LabelPayloads.Misfit(Segmentation, Json(payload), "annotation"), Is.Null);
+
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 2, 1, 2] } ]""", "annotation.masks[0].rle")] // overlapping
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [5, 2, 0, 2] } ]""", "annotation.masks[0].rle")] // unsorted
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [15, 2] } ]""", "annotation.masks[0].rle")] // past pixel 15
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 0] } ]""", "annotation.masks[0].rle")] // empty run
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [0] } ]""", "annotation.masks[0].rle")] // not pairs
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [-1, 2] } ]""", "annotation.masks[0].rle")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [0.5, 2] } ]""", "annotation.masks[0].rle")]
+    [TestCase("""[ { "label": "lesion", "width": 0, "height": 4, "rle": [] } ]""", "annotation.masks[0].width")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "rle": [] } ]""", "annotation.masks[0].height")]
+    [TestCase("""[ { "label": "lesion", "width": 5000, "height": 5000, "rle": [] } ]""", "annotation.masks[0].width")]
+    [TestCase("""[ { "label": "tumour", "width": 4, "height": 4, "rle": [] } ]""", "annotation.masks[0].label")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [] }, { "label": "lesion", "width": 4, "height": 4, "rle": [1, 1] } ]""", "annotation.masks[1].label")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [], "area": 0 } ]""", "annotation.masks[0].area")]
+    public void Misfit_MaskOutsideSchema_NamesTheField(string masks, string field) =>
+        Assert.That(LabelPayloads.Misfit(Segmentation, Json($$"""{ "masks": {{masks}} }"""), "annotation")?.Field, Is.EqualTo(field));
+
+    [Test]
+    public void Display_Masks_PixelsPerClass() =>
+        Assert.That(LabelPayloads.Display("segmentation", Json("""
+            { "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 2, 4, 2] }, { "label": "oedema", "width": 4, "height": 4, "rle": [] } ] }
+            """)), Is.EqualTo("lesion=4px"));
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 }

@@ -67,6 +67,56 @@ public sealed class SpatialKindDecisionTests
         Assert.That(kind.Agrees(policy, Boxes($"[{C}, {A}]"), Boxes($"[{A}, {C}]")), Is.True, "the order the boxes were drawn in does not matter");
     }
 
+    // Segmentation, 4 × 4 image, pixels 0..15 row-major, classes [nodule, mass]:
+    //   w0 nodule = top-left 2 × 2 square {0, 1, 4, 5}: rle [0, 2, 4, 2]
+    //   w1 nodule = the same and pixel 2, {0, 1, 2, 4, 5}: rle [0, 3, 4, 2]
+    //   w2 nodule = {5, 6}: rle [5, 2]; nobody marks mass.
+    // Votes: pixels 0, 1, 4 have 2 of 3, pixel 5 has 3, pixels 2 and 6 have 1: the consensus is {0, 1, 4, 5} = w0's mask.
+    // Dice with it: w0 2·4/(4+4) = 1; w1 2·4/(5+4) = 8/9 ≈ 0.889; w2 2·1/(2+4) = 1/3. Mass: all empty, Dice 1.
+    // With diceThreshold 0.85, w0 and w1 agree: share 2/3. Mean pairwise Dice over nodule (mass is unmarked):
+    //   w0–w1 8/9, w0–w2 2·1/(4+2) = 1/3, w1–w2 2·1/(5+2) = 2/7; mean (8/9 + 1/3 + 2/7) / 3 = (56 + 21 + 18) / 189 = 95/189.
+    private static readonly string[] Drawn =
+    [
+        """[{ "label": "nodule", "width": 4, "height": 4, "rle": [0, 2, 4, 2] }]""",
+        """[{ "label": "nodule", "width": 4, "height": 4, "rle": [0, 3, 4, 2] }]""",
+        """[{ "label": "nodule", "width": 4, "height": 4, "rle": [5, 2] }, { "label": "mass", "width": 4, "height": 4, "rle": [] }]""",
+    ];
+
+    [Test]
+    public void Segmentation_PerPixelMajority_DiceAgainstTheThreshold_AgreementIsMeanPairwiseDice()
+    {
+        var decision = DecideSegmentation(Drawn, diceThreshold: 0.85, min: 3, max: 3, threshold: 0.6);
+
+        Assert.That(decision.Outcome, Is.EqualTo(DecisionOutcome.Accept));
+        var mask = decision.Candidate.GetProperty("masks").EnumerateArray().Single();
+        Assert.That(mask.GetProperty("label").GetString(), Is.EqualTo("nodule"));
+        Assert.That(mask.GetProperty("rle").EnumerateArray().Select(r => r.GetInt32()), Is.EqualTo(new[] { 0, 2, 4, 2 }));
+        Assert.That((mask.GetProperty("width").GetInt32(), mask.GetProperty("height").GetInt32()), Is.EqualTo((4, 4)));
+        Assert.That(decision.Confidence, Is.EqualTo(2.0 / 3).Within(1e-12));
+        Assert.That(decision.Agreement, Is.EqualTo(95.0 / 189).Within(1e-12));
+    }
+
+    [TestCase(null, 3, DecisionOutcome.Escalate)] // the default 0.8: 8/9 still agrees, but 2/3 < 0.7
+    [TestCase(0.9, 3, DecisionOutcome.Escalate)] // 8/9 < 0.9: only w0 agrees
+    [TestCase(0.9, 4, DecisionOutcome.More)]
+    public void Segmentation_ShareUnderTheThreshold_AsksForMoreUntilMax_ThenEscalates(double? diceThreshold, int max, DecisionOutcome outcome) =>
+        Assert.That(DecideSegmentation(Drawn, diceThreshold, min: 3, max: max, threshold: 0.7).Outcome, Is.EqualTo(outcome));
+
+    [Test]
+    public void Segmentation_NobodyMarksAnything_IsAcceptedWithNoMasks_AndFullAgreement()
+    {
+        var decision = DecideSegmentation(["[]", """[{ "label": "mass", "width": 4, "height": 4, "rle": [] }]"""], diceThreshold: null, min: 2, max: 2, threshold: 1);
+
+        Assert.That(decision.Outcome, Is.EqualTo(DecisionOutcome.Accept));
+        Assert.That(decision.Candidate.GetProperty("masks").GetArrayLength(), Is.Zero);
+        Assert.That((decision.Confidence, decision.Agreement), Is.EqualTo((1.0, 1.0)));
+    }
+
+    [Test]
+    public void Segmentation_AMaskOfAnotherSize_NeverAgrees() =>
+        Assert.That(new SegmentationKind().Agrees(Policy("segmentation", 1, 3, 0.5),
+            Masks("""[{ "label": "nodule", "width": 8, "height": 2, "rle": [0, 2, 4, 2] }]"""), Masks(Drawn[0])), Is.False);
+
     [Test]
     public void Lesson_SpatialKindsTeachNoReliability() =>
         Assert.That(new BboxKind().Lesson(Policy("bbox", 1, 3, 0.5), Boxes($"[{A}]"), Boxes($"[{A}]")), Is.Null);
@@ -77,10 +127,18 @@ public sealed class SpatialKindDecisionTests
             boxes.Select((b, i) => new KindAnnotation($"w{i}", Boxes(b))).ToList(),
             _ => OneCoinReliability.NewWorker);
 
+    private static KindDecision DecideSegmentation(string[] masks, double? diceThreshold, int min, int max, double threshold) =>
+        new SegmentationKind().Decide(
+            Policy("segmentation", min, max, threshold) with { DiceThreshold = diceThreshold },
+            masks.Select((m, i) => new KindAnnotation($"w{i}", Masks(m))).ToList(),
+            _ => OneCoinReliability.NewWorker);
+
     private static TaskPolicy Policy(string kind, int min, int max, double threshold) => new()
     {
         SchemaKind = kind, Classes = ["nodule", "mass"], RedundancyMin = min, RedundancyMax = max, AcceptanceThreshold = threshold, IsGold = false,
     };
+
+    private static JsonElement Masks(string masks) => JsonDocument.Parse($$"""{ "masks": {{masks}} }""").RootElement;
 
     private static JsonElement Boxes(string boxes) => JsonDocument.Parse($$"""{ "boxes": {{boxes}} }""").RootElement;
 }

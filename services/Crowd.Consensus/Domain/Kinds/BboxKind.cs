@@ -41,6 +41,5 @@ public sealed class BboxKind : IConsensusKind
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
 
-    public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) =>
-        BatchAgreement.WithoutClassStatistics(alpha: null, annotations, (payload, answer) => Agrees(policy, payload, answer));
+    public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) => this.AgreementByRule(policy, annotations);
 }

@@ -39,7 +39,7 @@ public interface IConsensusKind
 public static class ConsensusKinds
 {
     public static IReadOnlyDictionary<string, IConsensusKind> ByKind { get; } =
-        new IConsensusKind[] { new ClassificationKind(), new MultilabelKind(), new MeasurementKind(), new BboxKind() }.ToDictionary(k => k.Kind, StringComparer.Ordinal);
+        new IConsensusKind[] { new ClassificationKind(), new MultilabelKind(), new MeasurementKind(), new BboxKind(), new SegmentationKind() }.ToDictionary(k => k.Kind, StringComparer.Ordinal);
 
     public static IConsensusKind Of(TaskPolicy policy) =>
         ByKind.TryGetValue(policy.SchemaKind, out var kind)
@@ -49,6 +49,10 @@ public static class ConsensusKinds
     /// <summary>API.md's <c>agreement</c>: the share of the annotations that agree with <paramref name="finalLabel"/> (0 for none).</summary>
     public static double Agreement(this IConsensusKind kind, TaskPolicy policy, IReadOnlyList<JsonElement> payloads, JsonElement finalLabel) =>
         payloads.Count == 0 ? 0 : (double)payloads.Count(p => kind.Agrees(policy, p, finalLabel)) / payloads.Count;
+
+    /// <summary>The batch agreement of a kind without class statistics: only the workers' shares, each annotation judged by the kind's rule.</summary>
+    public static BatchAgreementView AgreementByRule(this IConsensusKind kind, TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) =>
+        BatchAgreement.WithoutClassStatistics(alpha: null, annotations, (payload, answer) => kind.Agrees(policy, payload, answer));
 
     /// <summary>The outcome once the rule has its verdict: accept at redundancy.min or more, else more until redundancy.max, then QA.</summary>
     public static DecisionOutcome Outcome(TaskPolicy policy, int annotationCount, bool meetsThreshold) =>

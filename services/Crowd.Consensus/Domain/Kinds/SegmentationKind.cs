@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Crowd.Consensus.Engine.Geometry;
+using Crowd.Consensus.Engine.Online;
+using Crowd.Contracts.Tasks;
+using Crowd.ServiceDefaults.Labels;
+
+namespace Crowd.Consensus.Domain.Kinds;
+
+/// <summary>
+/// A binary mask per class (API.md: "per-pixel consensus; agreement is the mean pairwise Dice coefficient"). Per class, the
+/// consensus mask is the engine's per-pixel <see cref="MaskFusion.MajorityVote"/> (more than half; a class an annotator
+/// left without a mask counts as empty). An annotation agrees when, for every class, its Dice with the consensus mask is
+/// ≥ the schema's <c>diceThreshold</c> (default 0.8; two empty masks have Dice 1). Accepted once there are
+/// redundancy.min annotations and the agreeing share is ≥ the threshold; else more until redundancy.max; then QA. The
+/// final label holds the non-empty consensus masks; <c>confidence</c> is the agreeing share; <c>agreement</c> the mean
+/// pairwise Dice, averaged over the classes someone marked (1 when nobody marked anything).
+/// </summary>
+/// <remarks>
+/// The item's size is not known to consensus, so the task's size is the one most of its masks have (the first such on a
+/// tie); a mask of another size is not a drawing of this image: it is left out of the vote and never agrees. Masks teach
+/// no one-coin reliability: a boundary a few pixels off is not a wrong class.
+/// </remarks>
+public sealed class SegmentationKind : IConsensusKind
+{
+    public const double DefaultDiceThreshold = 0.8;
+
+    public string Kind => LabelPayloads.Segmentation;
+
+    public KindDecision Decide(TaskPolicy policy, IReadOnlyList<KindAnnotation> annotations, Func<string, WorkerReliability> reliabilityOf)
+    {
+        var masks = annotations.Select(a => MaskShape.Masks(a.Payload)).ToList();
+        var size = masks.SelectMany(m => m.Values).GroupBy(m => (m.Width, m.Height)).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+        var empty = new RleMask(size.Width, size.Height, []);
+        var consensus = new List<KeyValuePair<string, RleMask>>();
+        var dice = new List<double>();
+        foreach (var name in policy.Classes)
+        {
+            var drawn = masks.Select(m => m.TryGetValue(name, out var mask) && mask.Width == size.Width && mask.Height == size.Height ? mask : empty).ToList();
+            var voted = MaskFusion.MajorityVote(drawn);
+            if (voted.Area > 0)
+            {
+                consensus.Add(new(name, voted));
+            }
+
+            if (drawn.Any(m => m.Area > 0))
+            {
+                dice.Add(Overlap.MeanPairwiseDice(drawn));
+            }
+        }
+
+        var final = MaskShape.Payload(consensus);
+        var share = this.Agreement(policy, annotations.Select(a => a.Payload).ToList(), final);
+        return new KindDecision(
+            ConsensusKinds.Outcome(policy, annotations.Count, share >= policy.AcceptanceThreshold), final, share, dice.Count == 0 ? 1 : dice.Average());
+    }
+
+    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel)
+    {
+        var own = MaskShape.Masks(payload);
+        var final = MaskShape.Masks(finalLabel);
+        var threshold = policy.DiceThreshold ?? DefaultDiceThreshold;
+        return policy.Classes.All(name => (own.GetValueOrDefault(name), final.GetValueOrDefault(name)) switch
+        {
+            (null, null) => true,
+            // A missing mask is empty: Dice 1 with an empty one, else 0.
+            ({ } mask, null) => mask.Area == 0,
+            (null, { } mask) => mask.Area == 0,
+            ({ } mask, { } other) => mask.Width == other.Width && mask.Height == other.Height && Overlap.Dice(mask, other) >= threshold,
+        });
+    }
+
+    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
+
+    public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) => this.AgreementByRule(policy, annotations);
+}
