@@ -48,7 +48,10 @@ public sealed class ClaimTests
         var answer = new { annotation = new { label = "nodule" } };
 
         Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", answer)), Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", answer)), Is.EqualTo(HttpStatusCode.Conflict));
+        using var second = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", answer);
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        // A client whose first answer was lost learns from the problem's state that it was taken.
+        Assert.That((await ProblemAsync(second)).GetProperty("state").GetString(), Is.EqualTo("submitted"));
     }
 
     [Test]

@@ -154,7 +154,7 @@ public static class ClaimsApi
     {
         if (claim.Status != "active")
         {
-            throw new ConflictException($"Claim {claim.ClaimId} is {claim.Status}.");
+            throw new ConflictException($"Claim {claim.ClaimId} is {claim.Status}.", claim.Status);
         }
 
         if (claim.LeaseExpiresAt <= DateTime.UtcNow)

@@ -38,8 +38,10 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer
 
             await work.PostAsync(new Movement($"reward:{annotation.AnnotationId}", "reward", entries, judged.BatchId, annotation.AnnotationId,
                 $"reward for annotation {annotation.AnnotationId} on task {judged.TaskId}"));
-            await work.ExecuteAsync("DELETE FROM pending_annotations WHERE annotation_id = @AnnotationId", new { annotation.AnnotationId });
         }
+
+        await work.ExecuteAsync(
+            "DELETE FROM pending_annotations WHERE annotation_id = ANY(@ids)", new { ids = judged.Annotations.Select(a => a.AnnotationId).ToArray() });
 
         const string countTask = """
             WITH first_time AS (

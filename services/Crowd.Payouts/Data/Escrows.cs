@@ -29,30 +29,29 @@ public static class Escrows
     /// </summary>
     public static async Task SettleIfDoneAsync(this UnitOfWork work, Guid batchId)
     {
-        var escrow = await work.LockEscrowAsync(batchId);
-        if (escrow is not { Status: Funded })
-        {
-            return;
-        }
-
-        const string cancelProgress = """
-            SELECT c.drained_annotation_count,
-                   (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') AS paid_annotation_count
-            FROM batch_cancellations c WHERE c.batch_id = @batchId
+        // One round trip on the payment path: the escrow, locked, with a cancelled batch's progress when there is one.
+        const string progress = """
+            SELECT e.requester_id, e.status, e.judged_task_count, e.expected_task_count, c.drained_annotation_count,
+                   CASE WHEN c.batch_id IS NULL THEN 0 ELSE
+                       (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') END AS paid_annotation_count
+            FROM batch_escrows e LEFT JOIN batch_cancellations c USING (batch_id)
+            WHERE e.batch_id = @batchId
+            FOR UPDATE OF e
             """;
-        var cancel = await work.QuerySingleOrDefaultAsync<(int? DrainedAnnotationCount, long PaidAnnotationCount)?>(cancelProgress, new { batchId });
-        if (!Settlement.IsDue(new SettlementProgress(
-            escrow.JudgedTaskCount, escrow.ExpectedTaskCount, cancel?.DrainedAnnotationCount, cancel?.PaidAnnotationCount ?? 0)))
+        var escrow = await work.QuerySingleOrDefaultAsync<(string RequesterId, string Status, int JudgedTaskCount, int? ExpectedTaskCount,
+            int? DrainedAnnotationCount, long PaidAnnotationCount)?>(progress, new { batchId });
+        if (escrow is not { Status: Funded } funded || !Settlement.IsDue(new SettlementProgress(
+            funded.JudgedTaskCount, funded.ExpectedTaskCount, funded.DrainedAnnotationCount, funded.PaidAnnotationCount)))
         {
             return;
         }
 
-        var account = Account.Escrow(batchId, escrow.RequesterId);
+        var account = Account.Escrow(batchId, funded.RequesterId);
         var left = await work.BalanceAsync(account, forUpdate: true);
         if (left > 0)
         {
             await work.PostAsync(Movement.Transfer(
-                $"settle:{batchId}", "settle", account, Account.RequesterAvailable(escrow.RequesterId), left, batchId, "unspent escrow returned"));
+                $"settle:{batchId}", "settle", account, Account.RequesterAvailable(funded.RequesterId), left, batchId, "unspent escrow returned"));
         }
 
         await work.ExecuteAsync(

@@ -18,7 +18,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var problem = exception switch
         {
             NotFoundException e => new ProblemDetails { Status = 404, Title = "Not found", Detail = e.Message },
-            ConflictException e => new ProblemDetails { Status = 409, Title = "Conflict", Detail = e.Message },
+            ConflictException e => Conflict(e),
             PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => new ProblemDetails
             {
                 Status = 409, Title = "Conflict", Detail = "The resource already exists or the request was already applied.",
@@ -37,6 +37,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails Conflict(ConflictException e)
+    {
+        var problem = new ProblemDetails { Status = 409, Title = "Conflict", Detail = e.Message };
+        if (e.State is not null)
+        {
+            problem.Extensions["state"] = e.State;
+        }
+
+        return problem;
     }
 
     private static HttpValidationProblemDetails Invalid(int status, string title, string field, string message) =>

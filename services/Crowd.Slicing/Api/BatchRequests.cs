@@ -47,7 +47,7 @@ public sealed record AcceptanceSpec
     public double? Threshold { get; init; }
 }
 
-public sealed record ItemSpec
+public record ItemSpec
 {
     public string? ExternalId { get; init; }
     public string? ContentUri { get; init; }
@@ -57,13 +57,8 @@ public sealed record ItemSpec
     public Dictionary<string, JsonElement>? Metadata { get; init; }
 }
 
-public sealed record GoldItemSpec
+/// <summary>An item like any other, plus the answer it is known to have.</summary>
+public sealed record GoldItemSpec : ItemSpec
 {
-    public string? ExternalId { get; init; }
-    public string? ContentUri { get; init; }
-    public int? SliceCount { get; init; }
-    public int? Width { get; init; }
-    public int? Height { get; init; }
-    public Dictionary<string, JsonElement>? Metadata { get; init; }
     public JsonElement? Truth { get; init; }
 }

@@ -41,29 +41,12 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             .Must((batch, items) => ExternalIds(batch).Distinct(StringComparer.Ordinal).Count() == ExternalIds(batch).Count())
             .WithMessage("Each externalId must be unique within the batch, gold items included.");
         // Every bad item and every PHI key is reported, not only the first.
-        RuleForEach(b => b.Items).Cascade(CascadeMode.Continue).ChildRules(item =>
-        {
-            item.RuleFor(i => i.ExternalId).NotEmpty().MaximumLength(200);
-            item.RuleFor(i => i.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
-            item.RuleFor(i => i.SliceCount).GreaterThan(0);
-            item.RuleFor(i => i.Width).GreaterThan(0);
-            item.RuleFor(i => i.Height).GreaterThan(0);
-            item.RuleForEach(i => i.Metadata).Cascade(CascadeMode.Continue).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
-                .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
-                .WithErrorCode(ValidationFilter.Unprocessable);
-        });
-        RuleForEach(b => b.Items).Must((batch, item) => FitsSlicing(batch.Slicing, item.SliceCount, item.Width, item.Height))
+        RuleForEach(b => b.Items).Cascade(CascadeMode.Continue).SetValidator(new ItemValidator());
+        RuleForEach(b => b.Items).Must((batch, item) => FitsSlicing(batch.Slicing, item))
             .WithMessage(b => SlicingNeeds(b.Slicing));
 
-        RuleForEach(b => b.GoldItems).Cascade(CascadeMode.Continue).ChildRules(gold =>
-        {
-            gold.RuleFor(g => g.ExternalId).NotEmpty().MaximumLength(200);
-            gold.RuleFor(g => g.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
-            gold.RuleFor(g => g.Truth).NotNull();
-            gold.RuleForEach(g => g.Metadata).Cascade(CascadeMode.Continue).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
-                .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
-                .WithErrorCode(ValidationFilter.Unprocessable);
-        });
+        RuleForEach(b => b.GoldItems).Cascade(CascadeMode.Continue).SetValidator(new ItemValidator());
+        RuleForEach(b => b.GoldItems).ChildRules(gold => gold.RuleFor(g => g.Truth).NotNull());
         // A gold answer is checked as a worker's annotation would be, once the schema itself is sound.
         RuleForEach(b => b.GoldItems).Custom((gold, context) =>
         {
@@ -73,7 +56,7 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
                 context.AddFailure(field, message); // FluentValidation puts goldItems[i] in front
             }
         });
-        RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold.SliceCount, gold.Width, gold.Height))
+        RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold))
             .WithMessage(b => SlicingNeeds(b.Slicing));
     }
 
@@ -82,16 +65,32 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
 
     private static bool BeAbsoluteUri(string value) => Uri.TryCreate(value, UriKind.Absolute, out _);
 
-    private static bool FitsSlicing(SlicingSpec? slicing, int? sliceCount, int? width, int? height) => slicing?.Mode switch
+    private static bool FitsSlicing(SlicingSpec? slicing, ItemSpec item) => slicing?.Mode switch
     {
-        Slicer.SliceWindow => sliceCount is > 0,
-        Slicer.Tiles => width is > 0 && height is > 0,
+        Slicer.SliceWindow => item.SliceCount is > 0,
+        Slicer.Tiles => item.Width is > 0 && item.Height is > 0,
         _ => true,
     };
 
     private static string SlicingNeeds(SlicingSpec? slicing) => slicing?.Mode == Slicer.Tiles
         ? "Tiles slicing needs width and height on every item."
         : "Slice-window slicing needs sliceCount on every item.";
+
+    /// <summary>What every item needs, gold items included.</summary>
+    private sealed class ItemValidator : AbstractValidator<ItemSpec>
+    {
+        public ItemValidator()
+        {
+            RuleFor(i => i.ExternalId).NotEmpty().MaximumLength(200);
+            RuleFor(i => i.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
+            RuleFor(i => i.SliceCount).GreaterThan(0);
+            RuleFor(i => i.Width).GreaterThan(0);
+            RuleFor(i => i.Height).GreaterThan(0);
+            RuleForEach(i => i.Metadata).Cascade(CascadeMode.Continue).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
+                .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
+                .WithErrorCode(ValidationFilter.Unprocessable);
+        }
+    }
 
     private sealed class SlicingValidator : AbstractValidator<SlicingSpec?>
     {

@@ -21,10 +21,10 @@ public sealed record NewBatch(
 {
     public static NewBatch Create(string requesterId, SubmitBatchRequest request, int feeBasisPoints)
     {
-        var items = request.Items!
-            .Select(i => new NewItem(Guid.CreateVersion7(), i.ExternalId!, i.ContentUri!, i.SliceCount, i.Width, i.Height, ToJson(i.Metadata), false, null))
-            .Concat((request.GoldItems ?? [])
-                .Select(g => new NewItem(Guid.CreateVersion7(), g.ExternalId!, g.ContentUri!, g.SliceCount, g.Width, g.Height, ToJson(g.Metadata), true, g.Truth)))
+        var items = request.Items!.Concat<ItemSpec>(request.GoldItems ?? [])
+            .Select(i => new NewItem(
+                Guid.CreateVersion7(), i.ExternalId!, i.ContentUri!, i.SliceCount, i.Width, i.Height, ToJson(i.Metadata),
+                IsGold: i is GoldItemSpec, Truth: (i as GoldItemSpec)?.Truth))
             .ToList();
 
         var tasks = new List<NewTask>();

@@ -196,7 +196,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
     /// <summary>
     /// Submits until the platform gives a definite answer, as a worker's app would: 202 is taken; 409 because the lease
     /// ran out (a slow worker) is not. When assignment went down mid-request nobody knows whether the first attempt
-    /// was taken, so the app asks again: a 409 saying the claim is already submitted means it was.
+    /// was taken, so the app asks again: a 409 whose problem <c>state</c> is <c>submitted</c> means it was.
     /// </summary>
     private static async Task<bool> SubmitAsync(SimulatedWorker worker, Guid claimId, string label, CancellationToken finished)
     {
@@ -215,7 +215,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
                 var problem = await response.Content.ReadAsStringAsync(finished);
                 if (response.StatusCode == HttpStatusCode.Conflict)
                 {
-                    return retried && problem.Contains($"Claim {claimId} is submitted", StringComparison.Ordinal);
+                    return retried && JsonDocument.Parse(problem).RootElement.TryGetProperty("state", out var state) && state.GetString() == "submitted";
                 }
 
                 throw new HttpRequestException($"submission of claim {claimId} answered {(int)response.StatusCode}: {problem}", null, response.StatusCode);
