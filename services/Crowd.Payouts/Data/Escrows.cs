@@ -29,19 +29,23 @@ public static class Escrows
     /// </summary>
     public static async Task SettleIfDoneAsync(this UnitOfWork work, Guid batchId)
     {
-        // One round trip on the payment path: the escrow, locked, with a cancelled batch's progress when there is one.
-        const string progress = """
-            SELECT e.requester_id, e.status, e.judged_task_count, e.expected_task_count, c.drained_annotation_count,
-                   CASE WHEN c.batch_id IS NULL THEN 0 ELSE
-                       (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') END AS paid_annotation_count
-            FROM batch_escrows e LEFT JOIN batch_cancellations c USING (batch_id)
-            WHERE e.batch_id = @batchId
-            FOR UPDATE OF e
+        var escrow = await work.LockEscrowAsync(batchId);
+        if (escrow is not { Status: Funded } funded)
+        {
+            return;
+        }
+
+        // A statement of its own, after the lock: its snapshot must see what the holder we may have waited for committed
+        // (a payment, or the drain). Read in the locking statement, the progress could predate it, and the two
+        // transactions could each conclude the other would settle.
+        const string cancelProgress = """
+            SELECT c.drained_annotation_count,
+                   (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') AS paid_annotation_count
+            FROM batch_cancellations c WHERE c.batch_id = @batchId
             """;
-        var escrow = await work.QuerySingleOrDefaultAsync<(string RequesterId, string Status, int JudgedTaskCount, int? ExpectedTaskCount,
-            int? DrainedAnnotationCount, long PaidAnnotationCount)?>(progress, new { batchId });
-        if (escrow is not { Status: Funded } funded || !Settlement.IsDue(new SettlementProgress(
-            funded.JudgedTaskCount, funded.ExpectedTaskCount, funded.DrainedAnnotationCount, funded.PaidAnnotationCount)))
+        var cancel = await work.QuerySingleOrDefaultAsync<(int? DrainedAnnotationCount, long PaidAnnotationCount)?>(cancelProgress, new { batchId });
+        if (!Settlement.IsDue(new SettlementProgress(
+            funded.JudgedTaskCount, funded.ExpectedTaskCount, cancel?.DrainedAnnotationCount, cancel?.PaidAnnotationCount ?? 0)))
         {
             return;
         }
