@@ -115,7 +115,7 @@ public sealed record LabelTable(
     }
 
     /// <summary>
-    /// Scores one class per item against truth by item name, as shared/data/README.md says: only items with both a
+    /// Scores one class per item against truth by item name, as data/README.md says: only items with both a
     /// truth and at least one label count.
     /// </summary>
     public (int Correct, int Scored) Score(ReadOnlySpan<int> labels, IReadOnlyDictionary<string, string> truth)

@@ -4,7 +4,7 @@ using Crowd.Bench.Messaging;
 
 // Benchmarks and quality tables: ./crowd bench <name> (dotnet run -c Release --project tests/Crowd.Bench -- <name>).
 var name = args.Length > 0 ? args[0] : "help";
-var dataRoot = args.Length > 1 ? args[1] : Path.Combine("..", "shared", "data");
+var dataRoot = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "data");
 return name switch
 {
     "ds" => SpeedBench.Run(),

@@ -4,7 +4,7 @@ using Crowd.Consensus.Engine.Aggregation;
 
 namespace Crowd.Bench;
 
-/// <summary>Accuracy of every method on every real dataset in ../shared/data, scored as its README says.</summary>
+/// <summary>Accuracy of every method on every real dataset in the repository's data/, scored as its README says.</summary>
 internal static class QualityBench
 {
     public static int Run(string dataRoot)

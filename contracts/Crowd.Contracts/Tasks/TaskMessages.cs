@@ -30,6 +30,10 @@ public sealed record TaskPolicy
 public sealed record ReleasedTask
 {
     public required Guid TaskId { get; init; }
+    /// <summary>The item the task was cut from: the re-identification guard counts a worker's tasks per item.</summary>
+    public Guid? ItemId { get; init; }
+    /// <summary>How many tasks were cut from that item (the guard's denominator).</summary>
+    public int? ItemTaskCount { get; init; }
     public required string ContentUri { get; init; }
     public SliceRange? Slice { get; init; }
     public TileRegion? Tile { get; init; }
@@ -49,6 +53,11 @@ public sealed record TasksReleased
     public required IReadOnlyList<string> RequiredQualifications { get; init; }
     public required int Priority { get; init; }
     public required long RewardCents { get; init; }
+    /// <summary>
+    /// API.md <c>privacy.maxItemSharePerWorker</c> in (0, 1]: no worker is given more than ceil(share × item task count) tasks
+    /// of one item; null means 1 (no limit beyond never twice the same task).
+    /// </summary>
+    public double? MaxItemSharePerWorker { get; init; }
     public required IReadOnlyList<ReleasedTask> Tasks { get; init; }
 }
 

@@ -13,7 +13,7 @@ public sealed record EmOptions
     /// Pseudo-count added to every confusion-matrix cell, accuracy count and class count. The default is a numerical
     /// guard (it keeps a never-seen answer from costing log 0), close to Dawid and Skene's maximum likelihood; larger
     /// values act as a Dirichlet prior and shrink workers with few labels towards uniform (0.01 reproduces the
-    /// reference DS figures in shared/data/README.md).
+    /// reference DS figures in data/README.md).
     /// </summary>
     public double Smoothing { get; init; } = 1e-6;
 

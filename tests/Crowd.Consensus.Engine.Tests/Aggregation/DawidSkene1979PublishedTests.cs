@@ -50,7 +50,7 @@ public class DawidSkene1979PublishedTests
     [OneTimeSetUp]
     public void FitTheAnaesthetistData()
     {
-        table = CrowdCsv.ReadLabels(SharedData.Path("ds1979", "labels.csv")).Build();
+        table = CrowdCsv.ReadLabels(RepositoryData.Path("ds1979", "labels.csv")).Build();
         // Plain maximum likelihood, as in the paper: no smoothing beyond the numerical guard, run to convergence.
         fit = DawidSkene.Run(table.Labels, new EmOptions { MaxIterations = 1000, Tolerance = 1e-12 });
         Assert.That(fit.Result.Converged, Is.True);

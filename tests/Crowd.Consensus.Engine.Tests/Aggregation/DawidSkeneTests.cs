@@ -10,7 +10,7 @@ public class DawidSkeneTests
     {
         // Dawid and Skene (1979), Table 1: 45 patients, 5 anaesthetists, 4 classes; observer 1 rated every patient
         // three times, the others once: 45 x (3 + 4) = 315 observations.
-        var table = CrowdCsv.ReadLabels(SharedData.Path("ds1979", "labels.csv")).Build();
+        var table = CrowdCsv.ReadLabels(RepositoryData.Path("ds1979", "labels.csv")).Build();
 
         Assert.That(table.Labels.ItemCount, Is.EqualTo(45));
         Assert.That(table.Labels.WorkerCount, Is.EqualTo(5));
@@ -25,7 +25,7 @@ public class DawidSkeneTests
     [Test]
     public void Run_DawidSkene1979Table1_ConvergesWithProperPosteriors()
     {
-        var data = CrowdCsv.ReadLabels(SharedData.Path("ds1979", "labels.csv")).Build().Labels;
+        var data = CrowdCsv.ReadLabels(RepositoryData.Path("ds1979", "labels.csv")).Build().Labels;
 
         var fit = DawidSkene.Run(data);
 
@@ -50,7 +50,7 @@ public class DawidSkeneTests
     public void Run_DawidSkene1979Table1_UnanimousPatientsKeepTheirClass()
     {
         // Where all seven ratings agree the data leave no doubt; the paper's estimated classes agree with them.
-        var data = CrowdCsv.ReadLabels(SharedData.Path("ds1979", "labels.csv")).Build().Labels;
+        var data = CrowdCsv.ReadLabels(RepositoryData.Path("ds1979", "labels.csv")).Build().Labels;
         var fit = DawidSkene.Run(data);
         var unanimous = 0;
         for (var i = 0; i < data.ItemCount; i++)
@@ -71,7 +71,7 @@ public class DawidSkeneTests
     public void Run_DawidSkene1979Table1_LogLikelihoodNeverDecreases()
     {
         // EM's monotonicity (Dempster, Laird and Rubin 1977), without smoothing so the objective is the plain likelihood.
-        var data = CrowdCsv.ReadLabels(SharedData.Path("ds1979", "labels.csv")).Build().Labels;
+        var data = CrowdCsv.ReadLabels(RepositoryData.Path("ds1979", "labels.csv")).Build().Labels;
         var previous = double.NegativeInfinity;
         for (var n = 1; n <= 30; n++)
         {

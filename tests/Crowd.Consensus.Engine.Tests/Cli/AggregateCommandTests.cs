@@ -20,7 +20,7 @@ public class AggregateCommandTests
     [TestCase("glad")]
     public void Run_DawidSkene1979_OneRowPerPatientInItemOrder(string method)
     {
-        var (code, stdout, stderr) = CliRunner.Run(AggregateCommand.Run, "--method", method, "--input", SharedData.Path("ds1979", "labels.csv"));
+        var (code, stdout, stderr) = CliRunner.Run(AggregateCommand.Run, "--method", method, "--input", RepositoryData.Path("ds1979", "labels.csv"));
 
         Assert.That(code, Is.EqualTo(0), stderr);
         var lines = stdout.TrimEnd('\n').Split('\n');
