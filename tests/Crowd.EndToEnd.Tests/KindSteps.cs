@@ -57,6 +57,7 @@ public static class KindSteps
         var check = await As("admin").GetAsync("/v1/ledger/check");
         Assert.That(check.GetProperty("balanced").GetBoolean(), Is.True);
         Assert.That(check.GetProperty("negativeAccounts").GetArrayLength(), Is.Zero);
+        Assert.That(check.GetProperty("paidButPending").GetInt64(), Is.Zero);
     }
 
     /// <summary>A batch with <paramref name="schema"/> is refused with 400 naming <paramref name="field"/>, and nothing is created.</summary>

@@ -118,11 +118,12 @@ public sealed class MarketplaceTests
     }
 
     [Test]
-    public void Ledger_AfterSettlement_SumsToZeroWithNoNegativeAccount()
+    public void Ledger_AfterSettlement_SumsToZeroWithNoNegativeAccountAndNothingPaidShownPending()
     {
         Assert.That(_report.LedgerCheck.GetProperty("balanced").GetBoolean(), Is.True);
         Assert.That(_report.LedgerCheck.GetProperty("sumCents").GetInt64(), Is.Zero);
         Assert.That(_report.LedgerCheck.GetProperty("negativeAccounts").GetArrayLength(), Is.Zero);
+        Assert.That(_report.LedgerCheck.GetProperty("paidButPending").GetInt64(), Is.Zero);
     }
 
     [Test]

@@ -114,6 +114,7 @@ public sealed class ProcessFailureTests
     public void Money_AfterProcessesWereKilled_EveryAnnotationPaidExactlyOnce()
     {
         Assert.That(_report.LedgerCheck.GetProperty("balanced").GetBoolean(), Is.True);
+        Assert.That(_report.LedgerCheck.GetProperty("paidButPending").GetInt64(), Is.Zero);
         Assert.That(_report.EscrowLeftCents, Is.Zero);
         Assert.That(_report.Workers.Sum(w => w.Submitted), Is.EqualTo(_report.Annotations), "no accepted annotation was lost");
         Assert.Multiple(() =>

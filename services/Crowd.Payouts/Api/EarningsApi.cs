@@ -28,7 +28,7 @@ public static class EarningsApi
         var payable = Account.WorkerPayable(workerId).Id;
         const string totals = """
             SELECT
-                coalesce((SELECT sum(reward_cents) FROM pending_annotations WHERE worker_id = @workerId), 0)::bigint AS pending_cents,
+                coalesce((SELECT sum(reward_cents) FROM annotation_earnings WHERE worker_id = @workerId AND state = 'submitted'), 0)::bigint AS pending_cents,
                 coalesce((SELECT balance_cents FROM accounts WHERE account_id = @payable), 0) AS payable_cents,
                 coalesce((SELECT -sum(e.amount_cents) FROM ledger_entries e JOIN ledger_transactions t USING (transaction_id)
                           WHERE e.account_id = @payable AND t.kind = 'payout'), 0)::bigint AS paid_cents

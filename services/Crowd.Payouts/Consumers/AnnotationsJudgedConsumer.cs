@@ -12,9 +12,11 @@ namespace Crowd.Payouts.Consumers;
 /// </summary>
 public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer<AnnotationsJudged>(database)
 {
-    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationsJudged> context)
+    protected override Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationsJudged> context) => PayAsync(work, context.Message);
+
+    /// <summary>The consumer's work on one message, inside <paramref name="work"/> (it does not commit).</summary>
+    public static async Task PayAsync(UnitOfWork work, AnnotationsJudged judged)
     {
-        var judged = context.Message;
         var escrow = await work.LockEscrowAsync(judged.BatchId)
             ?? throw new InvalidOperationException($"Batch {judged.BatchId} has no escrow here; its BatchSubmitted must come first.");
         if (escrow.Status != Escrows.Funded)
@@ -40,8 +42,7 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer
                 $"reward for annotation {annotation.AnnotationId} on task {judged.TaskId}"));
         }
 
-        await work.ExecuteAsync(
-            "DELETE FROM pending_annotations WHERE annotation_id = ANY(@ids)", new { ids = judged.Annotations.Select(a => a.AnnotationId).ToArray() });
+        await work.RecordPaidAsync(judged.Annotations.Select(a => new EarnedAnnotation(a.AnnotationId, a.WorkerId, judged.BatchId, a.RewardCents)));
 
         const string countTask = """
             WITH first_time AS (

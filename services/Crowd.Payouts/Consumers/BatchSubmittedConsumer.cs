@@ -12,9 +12,11 @@ namespace Crowd.Payouts.Consumers;
 /// </summary>
 public sealed class BatchSubmittedConsumer(Database database) : InboxConsumer<BatchSubmitted>(database)
 {
-    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchSubmitted> context)
+    protected override Task HandleAsync(UnitOfWork work, ConsumeContext<BatchSubmitted> context) => HoldAsync(work, context.Message);
+
+    /// <summary>The consumer's work on one message, inside <paramref name="work"/> (it does not commit).</summary>
+    public static async Task HoldAsync(UnitOfWork work, BatchSubmitted batch)
     {
-        var batch = context.Message;
         // Cancelled while it waited for funding (the cancel's queue can be ahead of this one): nothing is held, nothing announced.
         var cancelled = await work.IsCancelledAsync(batch.BatchId);
         var available = Account.RequesterAvailable(batch.RequesterId);
