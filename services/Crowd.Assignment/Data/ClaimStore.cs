@@ -31,19 +31,20 @@ public static class ClaimStore
     /// <summary>
     /// The claim in one statement: the best open task this active worker is qualified for, has never held, and may still
     /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
-    /// lease written. Null when none fits. The worker's claims are serialised by a lock held until the unit of work ends.
+    /// lease written. Null when none fits. A lock on the worker, taken first in the same command and held until the unit
+    /// of work ends, makes the worker's claims take turns.
     /// </summary>
     public static async Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease)
     {
         // The guard counts the worker's claims on the candidate's item, and in READ COMMITTED two concurrent claims of one
         // worker would each miss the other's uncommitted claim and could together pass the limit. So the command first takes
-        // a transaction-scoped advisory lock on the worker: that worker's claims queue behind one another until each commits
-        // (different workers never wait for each other, and a worker's claims are rate-limited anyway). It must be a
-        // statement of its own, before the claim statement: READ COMMITTED takes a snapshot per statement, so only a
-        // statement that starts after the lock is granted sees the claim committed by the previous holder. Sent in one
-        // command, the two statements still cost one round trip. (A per-(worker, item) counter row, upserted by the claim
-        // statement with a conditional update, would also serialise them, but a refused upsert would leave the statement
-        // with no task even where another item's task fits.)
+        // a transaction-scoped advisory lock on the worker: that worker's claims queue behind one another until each commits.
+        // Different workers never wait for each other, a worker's claims are rate-limited anyway, and nothing else takes this
+        // lock, so waiting for it (before any row lock) cannot close a cycle. It must be a statement of its own, before the
+        // claim statement: READ COMMITTED takes a snapshot per statement, so only a statement that starts after the lock is
+        // granted sees the claim committed by the previous holder. Sent in one command, the two still cost one round trip.
+        // A per-(worker, item) counter row, upserted by the claim statement with a conditional update, would serialise them
+        // too, but a refused upsert would leave the statement with no task even where another item's task fits.
         // Every claim counts, released and expired ones too: the worker has seen that content.
         const string sql = """
             SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
