@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 
 namespace Crowd.Assignment.Domain;
 

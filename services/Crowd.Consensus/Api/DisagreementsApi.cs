@@ -5,10 +5,10 @@ using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Options;
 using Crowd.Data;
 using Crowd.Data.Audit;
+using Crowd.Labels;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
-using Crowd.ServiceDefaults.Labels;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 

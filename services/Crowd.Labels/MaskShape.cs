@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Crowd.Consensus.Engine.Geometry;
 
-namespace Crowd.ServiceDefaults.Labels;
+namespace Crowd.Labels;
 
 /// <summary>
 /// <c>{ "masks": [ { "label", "width", "height", "rle": [start, length, ...] } ] }</c>: at most one binary mask per class of

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Crowd.ServiceDefaults.Labels;
 
-namespace Crowd.Services.Tests.Assignment;
+namespace Crowd.Labels.Tests.Payloads;
 
 /// <summary>The payload shapes of bbox and segmentation.</summary>
 public sealed class SpatialPayloadsTests

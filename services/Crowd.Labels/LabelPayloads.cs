@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Crowd.Contracts.Tasks;
 
-namespace Crowd.ServiceDefaults.Labels;
+namespace Crowd.Labels;
 
 /// <summary>A batch's label schema as every service reads it (API.md <c>labelSchema</c>), whatever carried it.</summary>
 public sealed record LabelSchema(string Kind, IReadOnlyList<string> Classes, string? Unit = null, double? Min = null, double? Max = null)
