@@ -5,42 +5,53 @@ using Crowd.Consensus.Engine.Geometry;
 namespace Crowd.Labels;
 
 /// <summary>
-/// <c>{ "masks": [ { "label", "width", "height", "rle": [start, length, ...] } ] }</c>: at most one binary mask per class of
-/// the schema, its runs row-major, 0-based, sorted, not overlapping and inside the image (<see cref="RleMask.Misfit"/>).
-/// A class without a mask is empty. The item's size is not known where submissions are checked, so consensus holds the
-/// masks of one task to one size (<see cref="RleMask"/> refuses to compare masks of different sizes).
+/// <c>{ "masks": [ { "label", "width", "height", "rle": [start, length, ...], "slice"? } ] }</c>: at most one binary mask per
+/// class of the schema and slice, its runs row-major, 0-based, sorted, not overlapping and inside the image
+/// (<see cref="RleMask.Misfit"/>); <c>slice</c> (series only) a slice index ≥ 0. A class without a mask is empty. The
+/// item's size is not known where submissions are checked, so consensus holds the masks of one task to one size
+/// (<see cref="RleMask"/> refuses to compare masks of different sizes).
 /// </summary>
 public sealed class MaskShape : IPayloadShape
 {
     /// <summary>4096 × 4096: consensus counts votes per pixel, and a larger image is tiled (API.md <c>slicing.mode</c> tiles).</summary>
     public const long MaxPixels = 4096L * 4096;
 
-    private static readonly HashSet<string> Fields = ["label", "width", "height", "rle"];
+    private static readonly HashSet<string> Fields = ["label", "width", "height", "rle", "slice"];
+
+    /// <summary>A series has at most this many slices to draw on; it bounds the masks of one payload.</summary>
+    public const int MaxMasksPerClass = 1000;
 
     public string Kind => LabelPayloads.Segmentation;
 
     public (string Field, string Message)? Misfit(LabelSchema schema, JsonElement payload, string root)
     {
-        var labels = new HashSet<string>(StringComparer.Ordinal);
-        return LabelPayloads.ListMisfit(schema, payload, root, "masks", Kind, Fields, schema.Classes.Count, (mask, field) =>
-            MaskMisfit(mask, field) ?? (labels.Add(mask.GetProperty("label").GetString()!) ? null : ($"{field}.label", "At most one mask per class.")));
+        var keys = new HashSet<MaskKey>();
+        return LabelPayloads.ListMisfit(schema, payload, root, "masks", Kind, Fields, schema.Classes.Count * MaxMasksPerClass, (mask, field) =>
+            MaskMisfit(mask, field) ?? (keys.Add(Key(mask)) ? null : ($"{field}.label", "At most one mask per class and slice.")));
     }
 
     /// <summary>Short, e.g. <c>lesion=1234px;oedema=56px</c>: each class's foreground pixels; empty when nothing was found.</summary>
     public string Display(JsonElement payload) =>
-        string.Join(';', Masks(payload).Where(m => m.Value.Area > 0).Select(m => $"{m.Key}={m.Value.Area.ToString(CultureInfo.InvariantCulture)}px"));
+        string.Join(';', Masks(payload).Where(m => m.Value.Area > 0).GroupBy(m => m.Key.Label, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}={g.Sum(m => m.Value.Area).ToString(CultureInfo.InvariantCulture)}px"));
 
-    /// <summary>The masks of a payload that fits, by class.</summary>
-    public static IReadOnlyDictionary<string, RleMask> Masks(JsonElement payload) => payload.GetProperty("masks").EnumerateArray()
+    /// <summary>The masks of a payload that fits, by class and slice (null without slices).</summary>
+    public static IReadOnlyDictionary<MaskKey, RleMask> Masks(JsonElement payload) => payload.GetProperty("masks").EnumerateArray()
         .ToDictionary(
-            m => m.GetProperty("label").GetString()!,
-            m => new RleMask(m.GetProperty("width").GetInt32(), m.GetProperty("height").GetInt32(), m.GetProperty("rle").EnumerateArray().Select(r => r.GetInt32()).ToArray()),
-            StringComparer.Ordinal);
+            Key,
+            m => new RleMask(m.GetProperty("width").GetInt32(), m.GetProperty("height").GetInt32(), m.GetProperty("rle").EnumerateArray().Select(r => r.GetInt32()).ToArray()));
 
-    public static JsonElement Payload(IEnumerable<KeyValuePair<string, RleMask>> masks) => JsonSerializer.SerializeToElement(new
+    /// <summary>A payload of <paramref name="masks"/>; <c>slice</c> only where the key has one.</summary>
+    public static JsonElement Payload(IEnumerable<KeyValuePair<MaskKey, RleMask>> masks) => JsonSerializer.SerializeToElement(new
     {
-        masks = masks.Select(m => new { label = m.Key, width = m.Value.Width, height = m.Value.Height, rle = m.Value.Runs.ToArray() }),
-    });
+        masks = masks.Select(m => new { label = m.Key.Label, width = m.Value.Width, height = m.Value.Height, rle = m.Value.Runs.ToArray(), slice = m.Key.Slice }),
+    }, WithoutNulls);
+
+    private static readonly JsonSerializerOptions WithoutNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    private static MaskKey Key(JsonElement mask) => new(
+        mask.GetProperty("label").GetString()!,
+        mask.TryGetProperty("slice", out var slice) && slice.ValueKind == JsonValueKind.Number ? slice.GetInt32() : null);
 
     /// <summary>A mask's own misfit, once its fields and label are known to be right.</summary>
     private static (string, string)? MaskMisfit(JsonElement mask, string field)
@@ -67,8 +78,16 @@ public sealed class MaskShape : IPayloadShape
             return ($"{field}.rle", "Must be an array of whole numbers: start, length, start, length, ...");
         }
 
-        return RleMask.Misfit(size[0], size[1], rle.EnumerateArray().Select(r => (long)r.GetInt32()).ToArray()) is { } problem
-            ? ($"{field}.rle", problem)
+        if (RleMask.Misfit(size[0], size[1], rle.EnumerateArray().Select(r => (long)r.GetInt32()).ToArray()) is { } problem)
+        {
+            return ($"{field}.rle", problem);
+        }
+
+        return mask.TryGetProperty("slice", out var slice) && !(slice.ValueKind == JsonValueKind.Number && slice.TryGetInt32(out var sliceIndex) && sliceIndex >= 0)
+            ? ($"{field}.slice", "Must be a whole slice index of at least 0.")
             : null;
     }
 }
+
+/// <summary>Which mask of a payload: its class, and its slice on a series (null otherwise).</summary>
+public readonly record struct MaskKey(string Label, int? Slice);
