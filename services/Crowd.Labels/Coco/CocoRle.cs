@@ -38,51 +38,55 @@ public static class CocoMasks
     /// <paramref name="mask"/> as COCO RLE, with its area and tight bounding box ([0, 0, 0, 0] and 0 when empty).
     /// </summary>
     /// <remarks>
-    /// Never O(pixels) in memory and rarely in time: each run is cut into row pieces, whose starts and ends are the only
-    /// columns where a column's foreground rows can change. Between two such columns every column has the same runs, so a
-    /// column's runs are worked out (O(h)) only at those columns and repeated for the ones between. Time
-    /// O(pieces·log pieces + changing columns·h + written counts); memory O(pieces + h + counts).
+    /// Never decodes pixels. Each run is cut into row pieces; a row turns on at a piece's first column and off after its
+    /// last, and those are the only columns where a column's foreground rows change. A column is kept as its sorted
+    /// boundaries (the rows where foreground starts or stops), and turning row y on or off flips boundaries y and y + 1, so
+    /// the next changing column's boundaries are a linear merge of the last ones with its flips. Columns between two
+    /// changing ones repeat the same runs. Time O(runs + rows crossed + columns × runs per column), memory
+    /// O(runs + rows crossed + w) besides the counts written; no sort (the pieces are bucketed by column, in row order).
     /// </remarks>
     public static CocoMask Encode(RleMask mask)
     {
         ArgumentNullException.ThrowIfNull(mask);
         int width = mask.Width, height = mask.Height;
         var runs = mask.Runs;
-        var events = RowPieceEdges(runs, width);
-        var counts = new List<int>();
-        var rowOn = new bool[height];
-        var columnRuns = new List<(int From, int To)>();
+        var (firstFlip, flippedRows) = FlipsByColumn(runs, width);
+        // Column-major runs are about as many as the flips on most masks: room for that many, so the list rarely grows.
+        var counts = new List<int>(flippedRows.Length + 2);
+        var boundaries = new List<int>();
+        var merged = new List<int>();
         long written = 0;     // pixels (column-major) that the counts so far cover
         long openStart = -1;  // the foreground run being extended, column-major, or -1
         long openEnd = -1;
-        var e = 0;
-        while (e < events.Length)
+        var column = 0;
+        while (column < width)
         {
-            var column = (int)(events[e] >> 32);
-            for (; e < events.Length && (int)(events[e] >> 32) == column; e++)
+            Flip(boundaries, flippedRows.AsSpan(firstFlip[column], firstFlip[column + 1] - firstFlip[column]), merged);
+            (boundaries, merged) = (merged, boundaries);
+            var next = column + 1;
+            while (next < width && firstFlip[next] == firstFlip[next + 1])
             {
-                var edge = events[e] & 0xFFFFFFFF;
-                rowOn[(int)(edge >> 1)] = (edge & 1) == 1;
+                next++;
             }
 
-            ColumnRuns(rowOn, columnRuns);
-            var next = e < events.Length ? (int)(events[e] >> 32) : width;
-            for (var x = column; x < next && columnRuns.Count > 0; x++)
+            for (var x = column; x < next && boundaries.Count > 0; x++)
             {
                 var at = (long)x * height;
-                foreach (var (from, to) in columnRuns)
+                for (var b = 0; b < boundaries.Count; b += 2)
                 {
-                    if (at + from == openEnd)
+                    if (at + boundaries[b] == openEnd)
                     {
-                        openEnd = at + to; // continues down from the previous column's last row
+                        openEnd = at + boundaries[b + 1]; // continues down from the previous column's last row
                         continue;
                     }
 
                     Close();
-                    openStart = at + from;
-                    openEnd = at + to;
+                    openStart = at + boundaries[b];
+                    openEnd = at + boundaries[b + 1];
                 }
             }
+
+            column = next;
         }
 
         Close();
@@ -140,13 +144,42 @@ public static class CocoMasks
     }
 
     /// <summary>
-    /// Where each row piece of the runs starts and ends, as sorted keys: column in the high 32 bits, then row·2 + 1 for a
-    /// start (the row turns on at that column) or row·2 for an end (off from that column on). Ends at the last column + 1
-    /// are left out: no column follows.
+    /// The rows that turn on or off at each column: those of column x are <c>rows[first[x] .. first[x + 1])</c>, top to
+    /// bottom. A row piece [c0, c1) of row y flips y at c0 and, unless it reaches the last column, at c1. Counted, then
+    /// placed (a counting sort): the pieces come row by row, so each column's rows come out sorted.
     /// </summary>
-    private static long[] RowPieceEdges(ReadOnlySpan<int> runs, int width)
+    private static (int[] First, int[] Rows) FlipsByColumn(ReadOnlySpan<int> runs, int width)
     {
-        var keys = new List<long>(runs.Length * 2);
+        var first = new int[width + 2];
+        ForEachPiece(runs, width, (row, from, to) =>
+        {
+            first[from + 2]++;
+            if (to < width)
+            {
+                first[to + 2]++;
+            }
+        });
+        for (var x = 2; x < first.Length; x++)
+        {
+            first[x] += first[x - 1];
+        }
+
+        // Now first[x + 1] is where column x's rows start. Placing them moves it to where they end, which is where column
+        // x + 1's start: after the fill, first[x] .. first[x + 1] are column x's rows.
+        var rows = new int[first[^1]];
+        ForEachPiece(runs, width, (row, from, to) =>
+        {
+            rows[first[from + 1]++] = row;
+            if (to < width)
+            {
+                rows[first[to + 1]++] = row;
+            }
+        });
+        return (first, rows);
+    }
+
+    private static void ForEachPiece(ReadOnlySpan<int> runs, int width, Action<int, int, int> piece)
+    {
         for (var r = 0; r < runs.Length; r += 2)
         {
             long start = runs[r], end = (long)runs[r] + runs[r + 1];
@@ -154,41 +187,64 @@ public static class CocoMasks
             {
                 var row = start / width;
                 var rowEnd = Math.Min(end, (row + 1) * width);
-                keys.Add(((start % width) << 32) | (row * 2 + 1));
-                if (rowEnd % width != 0)
-                {
-                    keys.Add(((rowEnd % width) << 32) | (row * 2));
-                }
-
+                piece((int)row, (int)(start % width), (int)(rowEnd - (row * width)));
                 start = rowEnd;
             }
         }
-
-        var sorted = keys.ToArray();
-        Array.Sort(sorted);
-        return sorted;
     }
 
-    /// <summary>The runs [from, to) of rows that are on, top to bottom.</summary>
-    private static void ColumnRuns(bool[] rowOn, List<(int From, int To)> into)
+    /// <summary>
+    /// <paramref name="into"/> := the boundaries after flipping <paramref name="rows"/> (sorted): each flip of row y
+    /// toggles boundaries y and y + 1, so the result is the symmetric difference of the sorted lists, merged in one pass.
+    /// </summary>
+    private static void Flip(List<int> boundaries, ReadOnlySpan<int> rows, List<int> into)
     {
         into.Clear();
-        var y = 0;
-        while (y < rowOn.Length)
+        var b = 0;
+        var f = 0;
+        var pending = -1; // the y + 1 of the last flip, not yet merged
+        while (true)
         {
-            if (!rowOn[y])
+            // The next toggle: the smaller of the pending y + 1 and the next flip's y; equal ones cancel (adjacent flips).
+            int toggle;
+            if (pending >= 0 && (f >= rows.Length || pending <= rows[f]))
             {
-                y++;
-                continue;
+                toggle = pending;
+                pending = -1;
+                if (f < rows.Length && rows[f] == toggle)
+                {
+                    pending = rows[f++] + 1;
+                    continue;
+                }
+            }
+            else if (f < rows.Length)
+            {
+                toggle = rows[f];
+                pending = rows[f++] + 1;
+            }
+            else
+            {
+                break;
             }
 
-            var from = y;
-            while (y < rowOn.Length && rowOn[y])
+            while (b < boundaries.Count && boundaries[b] < toggle)
             {
-                y++;
+                into.Add(boundaries[b++]);
             }
 
-            into.Add((from, y));
+            if (b < boundaries.Count && boundaries[b] == toggle)
+            {
+                b++;
+            }
+            else
+            {
+                into.Add(toggle);
+            }
+        }
+
+        while (b < boundaries.Count)
+        {
+            into.Add(boundaries[b++]);
         }
     }
 }
