@@ -1,3 +1,5 @@
+using Crowd.Consensus.Engine.Geometry;
+
 namespace Crowd.Labels.Stitching;
 
 /// <summary>
@@ -55,7 +57,7 @@ public static class BoxMerge
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var smaller = Math.Min(a.W * a.H, b.W * b.H);
-        return a.Slice != b.Slice || smaller <= 0 ? 0 : Intersection(a, b) / smaller;
+        return a.Slice != b.Slice || smaller <= 0 ? 0 : Planar(a).IntersectionArea(Planar(b)) / smaller;
     }
 
     /// <summary>The plain 2D IoU of two boxes, whatever their slices (for linking boxes across slices).</summary>
@@ -63,18 +65,12 @@ public static class BoxMerge
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var shared = Intersection(a, b);
-        var union = a.W * a.H + b.W * b.H - shared;
-        return union <= 0 ? 0 : shared / union;
+        return Overlap.IoU(Planar(a), Planar(b));
     }
 
     internal static IOrderedEnumerable<ItemBox> Sorted(IEnumerable<ItemBox> boxes) => boxes
         .OrderBy(b => b.Label, StringComparer.Ordinal).ThenBy(b => b.Slice).ThenBy(b => b.X).ThenBy(b => b.Y).ThenBy(b => b.W).ThenBy(b => b.H);
 
-    private static double Intersection(ItemBox a, ItemBox b)
-    {
-        var w = Math.Min(a.X + a.W, b.X + b.W) - Math.Max(a.X, b.X);
-        var h = Math.Min(a.Y + a.H, b.Y + b.H) - Math.Max(a.Y, b.Y);
-        return w > 0 && h > 0 ? w * h : 0;
-    }
+    /// <summary>The engine's box, on no slice: the geometry is the engine's, the slice rule is the caller's.</summary>
+    private static Box Planar(ItemBox box) => new(box.Label, box.X, box.Y, box.W, box.H);
 }
