@@ -179,6 +179,28 @@ public sealed class SpatialKindTests
             Is.EqualTo(HttpStatusCode.Accepted));
     }
 
+    [Test]
+    public async Task Segmentation_OnASliceWindow_MasksPerSliceAreDecidedAndKeepTheirSlices()
+    {
+        // One task, slices [0, 2); one annotator (min = max = 1): its masks on slices 0 and 1 are the final label.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1, change: body =>
+        {
+            body["labelSchema"] = SegmentationSchema;
+            body["slicing"] = new { mode = "slice-window", window = 2, stride = 2 };
+            body["items"] = new[] { new { externalId = "series-0", contentUri = "dicomweb://pacs.test/studies/s0", sliceCount = 2 } };
+        });
+        var worker = await WorkerAsync(qualification);
+        await AnnotateAllAsync(worker, 1, _ => new
+        {
+            masks = new[] { new { label = "nodule", width = 4, height = 4, rle = new[] { 0, 2 }, slice = 0 }, new { label = "nodule", width = 4, height = 4, rle = new[] { 5, 1 }, slice = 1 } },
+        });
+
+        await WaitForBatchAsync(requester, batchId, "completed");
+        var masks = (await ResultsAsync(requester, batchId))["series-0"].GetProperty("label").GetProperty("masks").EnumerateArray()
+            .Select(m => (m.GetProperty("slice").GetInt32(), m.GetProperty("rle").EnumerateArray().Select(r => r.GetInt32()).ToArray()));
+        Assert.That(masks, Is.EqualTo(new[] { (0, new[] { 0, 2 }), (1, new[] { 5, 1 }) }));
+    }
+
     private static async Task SubmissionRefusedAsync(CrowdClient worker, string? claimId, object annotation, string field)
     {
         using var refused = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation });
