@@ -201,6 +201,28 @@ public sealed class SpatialKindTests
         Assert.That(masks, Is.EqualTo(new[] { (0, new[] { 0, 2 }), (1, new[] { 5, 1 }) }));
     }
 
+    [Test]
+    public async Task Resolve_BoxOutsideTheTasksSliceWindow_Is422NamingTheSlice_AndAFittingOneFinalizesTheTask()
+    {
+        // One task, slices [0, 4). (0, 0, 10, 10) and (5, 0, 10, 10) on slice 1: IoU 50 / 150 = 1/3, no majority: QA at max 2.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 2, change: body =>
+        {
+            body["labelSchema"] = BboxSchema;
+            body["slicing"] = new { mode = "slice-window", window = 4, stride = 4 };
+            body["items"] = new[] { new { externalId = "series-0", contentUri = "dicomweb://pacs.test/studies/s0", sliceCount = 4 } };
+        });
+        object On(int slice, double x) => new { boxes = new[] { new { label = "nodule", x, y = 0.0, w = 10.0, h = 10.0, slice } } };
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => On(1, 0));
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => On(1, 5));
+
+        var qa = As("qa");
+        var id = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
+        await ResolveAfterRefusalAsync(qa, id, On(4, 0), "label.boxes[0].slice", On(1, 0));
+
+        await WaitForBatchAsync(requester, batchId, "completed");
+        Assert.That((await ResultsAsync(requester, batchId))["series-0"].GetProperty("source").GetString(), Is.EqualTo("qa"));
+    }
+
     private static async Task SubmissionRefusedAsync(CrowdClient worker, string? claimId, object annotation, string field)
     {
         using var refused = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation });

@@ -119,7 +119,11 @@ public static partial class DisagreementsApi
 
         var policy = task.ReadPolicy();
         var label = request.Label!.Value;
-        if (LabelPayloads.Misfit(LabelSchema.From(policy), label, "label") is var (field, message))
+        // The reviewer's boxes and masks must fit the task as the workers' had to: a label outside it could not be stitched.
+        var content = task.ReadContent();
+        var misfit = LabelPayloads.Misfit(LabelSchema.From(policy), label, "label")
+            ?? (content is null ? null : TaskGeometry.Misfit(policy.SchemaKind, label, content.Slice, content.Tile, "label"));
+        if (misfit is var (field, message))
         {
             throw new UnprocessableException(field, message);
         }
