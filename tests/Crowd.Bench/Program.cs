@@ -15,6 +15,7 @@ return name switch
     "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     "relay-lag" => await RelayLagBenchmark.RunAsync(),
     "audit-chain" => await AuditChainBenchmark.RunAsync(),
+    "coco-rle" => CocoRleBench.Run(),
     _ => Usage(),
 };
 
@@ -27,6 +28,6 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle");
     return 2;
 }

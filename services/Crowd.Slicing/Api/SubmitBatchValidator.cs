@@ -1,4 +1,4 @@
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 using Crowd.ServiceDefaults.Validation;
 using Crowd.Slicing.Domain;
 using FluentValidation;

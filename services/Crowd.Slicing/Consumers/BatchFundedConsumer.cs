@@ -3,7 +3,7 @@ using Crowd.Contracts.Batches;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using Crowd.Data.Audit;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
