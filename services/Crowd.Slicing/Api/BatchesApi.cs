@@ -169,7 +169,7 @@ public static class BatchesApi
     }
 
     /// <summary>The caller's batch (or any, for an admin); someone else's batch is answered as not found.</summary>
-    private static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user, bool forUpdate = false) =>
+    internal static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user, bool forUpdate = false) =>
         await work.FindBatchAsync(batchId, forUpdate) is { } batch && user.MayActFor(batch.RequesterId)
             ? batch
             : throw new NotFoundException($"Batch {batchId} was not found.");
