@@ -50,6 +50,12 @@ public sealed record ResultRow(
 
 public static class BatchStore
 {
+    /// <summary>
+    /// A million-task COPY ends with the server checking a million rows' keys: on a busy machine that outlasts the
+    /// 30-second command timeout, which would fail a batch the limits accept.
+    /// </summary>
+    private static readonly TimeSpan CopyTimeout = TimeSpan.FromMinutes(5);
+
     private const string BatchColumns = """
         batch_id, requester_id, name, modality, label_schema::text AS label_schema, guidelines_url, redundancy_min, redundancy_max,
         acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications, priority,
@@ -100,6 +106,7 @@ public static class BatchStore
         await using (var items = await work.Connection.BeginBinaryImportAsync(
             "COPY items (item_id, batch_id, external_id, content_uri, slice_count, width, height, metadata, is_gold, truth, task_count) FROM STDIN (FORMAT BINARY)"))
         {
+            items.Timeout = CopyTimeout;
             foreach (var (itemId, item, taskCount) in batch.Items)
             {
                 await items.StartRowAsync();
@@ -122,6 +129,7 @@ public static class BatchStore
         await using (var tasks = await work.Connection.BeginBinaryImportAsync(
             "COPY tasks (task_id, batch_id, item_id, position, slice_from, slice_to, tile, is_gold) FROM STDIN (FORMAT BINARY)"))
         {
+            tasks.Timeout = CopyTimeout;
             foreach (var task in batch.Tasks())
             {
                 await tasks.StartRowAsync();
@@ -197,14 +205,16 @@ public static class BatchStore
 
     public static async Task<IReadOnlyList<ResultRow>> ResultsAsync(this NpgsqlDataSource dataSource, Guid batchId, int afterPosition, int limit)
     {
-        // Gold tasks measure workers; they are never part of a requester's results.
+        // Gold tasks measure workers; they are never part of a requester's results. The page is walked on tasks'
+        // (batch_id, position) index, each task's result found by its key: every page of a million-task export costs
+        // the same, where filtering results by batch_id (no index) scanned them all for each page.
         const string sql = """
             SELECT t.task_id, t.position, i.external_id, t.slice_from, t.slice_to, t.tile::text AS tile, r.label::text AS label,
                    r.confidence, r.agreement, r.annotation_count, r.source
             FROM results r
             JOIN tasks t ON t.task_id = r.task_id
             JOIN items i ON i.item_id = t.item_id
-            WHERE r.batch_id = @batchId AND NOT t.is_gold AND t.position > @afterPosition
+            WHERE t.batch_id = @batchId AND r.batch_id = @batchId AND NOT t.is_gold AND t.position > @afterPosition
             ORDER BY t.position
             LIMIT @limit
             """;
