@@ -129,6 +129,8 @@ public sealed class SlicingLimitsTests
         await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 3_000_000, reference = "big" });
         var batch = Series(requester, items: 20, sliceCount: 1_000);
         batch["privacy"] = new { maxItemSharePerWorker = 0.25 };
+        // Only holders of a qualification nobody has may claim these: 20,000 open tasks must not feed other tests' workers.
+        batch["requiredQualifications"] = new[] { $"q-{Guid.NewGuid():N}"[..12] };
         batch["labelSchema"] = new { kind = "classification", classes = new[] { "none", "mild", "severe" }, ordered = true };
 
         var accepted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", batch, expected: HttpStatusCode.Accepted))!.Value;
