@@ -11,6 +11,7 @@ namespace Crowd.Data;
 public sealed class UnitOfWork : IAsyncDisposable
 {
     private readonly List<object> _outgoing = [];
+    private readonly List<Guid> _flushed = [];
     private readonly CancellationToken _cancellationToken;
 
     internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
@@ -26,6 +27,17 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     /// <summary>Queues a message for the outbox; it is written with this transaction and published after it commits.</summary>
     public void Publish<T>(T message) where T : class => _outgoing.Add(message);
+
+    /// <summary>
+    /// Writes the messages queued so far as outbox rows now, still inside this transaction, and lets them go: a unit of
+    /// work that publishes a great many messages (a million tasks' release) holds none of them in memory. They are still
+    /// published only if the transaction commits, and in the order they were queued, after every message committed before.
+    /// </summary>
+    public async Task FlushOutboxAsync()
+    {
+        _flushed.AddRange(await OutboxWriter.WriteEarlyAsync(Connection, Transaction, _outgoing, _cancellationToken));
+        _outgoing.Clear();
+    }
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
@@ -44,7 +56,7 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async Task CommitAsync()
     {
-        await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
+        await OutboxWriter.WriteAsync(Connection, Transaction, _flushed, _outgoing, _cancellationToken);
         await Transaction.CommitAsync(_cancellationToken);
     }
 
