@@ -90,7 +90,6 @@ public sealed class ClaimTests
     }
 
     [Test]
-    [Explicit("needs slicing to accept privacy (feat/slicing-safe)")]
     public async Task Claim_ItemWithHalfShare_GivesOneWorkerHalfOfItsTasksThenNothing()
     {
         // One head CT of 40 slices in windows of 10: 4 tasks, of which any one worker may see ceil(0.5 × 4) = 2.

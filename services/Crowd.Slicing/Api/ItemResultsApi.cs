@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
@@ -111,7 +112,17 @@ public static class ItemResultsApi
     /// </summary>
     private static async Task WriteCocoAsync(Stream stream, LabelSchema schema, ItemPages items, string? afterExternalId, int? limit)
     {
-        await using var json = new Utf8JsonWriter(stream);
+        // The serializer flushes its writer synchronously, which Kestrel refuses: the JSON goes to a buffer that is copied
+        // to the response asynchronously whenever it holds enough.
+        var buffer = new ArrayBufferWriter<byte>(128 * 1024);
+        await using var json = new Utf8JsonWriter(buffer);
+        async Task SendAsync()
+        {
+            await json.FlushAsync();
+            await stream.WriteAsync(buffer.WrittenMemory);
+            buffer.ResetWrittenCount();
+        }
+
         json.WriteStartObject();
         json.WritePropertyName("categories");
         JsonSerializer.Serialize(json, CocoExport.Categories(schema), Web);
@@ -134,9 +145,9 @@ public static class ItemResultsApi
                     JsonSerializer.Serialize(json, element, element.GetType(), Web);
                 }
 
-                if (json.BytesPending > 64 * 1024)
+                if (json.BytesPending + buffer.WrittenCount > 64 * 1024)
                 {
-                    await json.FlushAsync();
+                    await SendAsync();
                 }
             }
 
@@ -144,7 +155,7 @@ public static class ItemResultsApi
         }
 
         json.WriteEndObject();
-        await json.FlushAsync();
+        await SendAsync();
     }
 
     private static ItemShape Shape(ItemRow row) => new(row.Width, row.Height, row.SliceCount);
