@@ -38,8 +38,8 @@ public static class SlicingScaleBenchmark
             var database = host.Services.GetRequiredService<Database>();
             var platform = new PlatformOptions();
             var validator = new SubmitBatchValidator(Microsoft.Extensions.Options.Options.Create(platform));
-            Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores, load average {LoadAverage()}"));
-            Console.WriteLine(Invariant($"limits: {platform.MaxTasksPerItem:N0} tasks per item, {platform.MaxTasksPerBatch:N0} per batch; release chunk {platform.ReleaseChunkSize}"));
+            Console.WriteLine(Machine.Invariant($"{Environment.ProcessorCount} cores, load average {Machine.LoadAverage()}"));
+            Console.WriteLine(Machine.Invariant($"limits: {platform.MaxTasksPerItem:N0} tasks per item, {platform.MaxTasksPerBatch:N0} per batch; release chunk {platform.ReleaseChunkSize}"));
 
             await SliceStoreReleaseAsync(database, validator, platform, 10_000, print: false); // warm-up: JIT, pools, plans
             var perTask = new List<double>();
@@ -48,7 +48,7 @@ public static class SlicingScaleBenchmark
                 perTask.Add(await SliceStoreReleaseAsync(database, validator, platform, size, print: true));
             }
 
-            Console.WriteLine(Invariant($"per task: {string.Join(" / ", perTask.Select(us => $"{us:F1} µs"))} (flat = linear); load average now {LoadAverage()}"));
+            Console.WriteLine(Machine.Invariant($"per task: {string.Join(" / ", perTask.Select(us => $"{us:F1} µs"))} (flat = linear); load average now {Machine.LoadAverage()}"));
             MeasureRefusals(validator);
             await host.StopAsync();
             return 0;
@@ -110,7 +110,7 @@ public static class SlicingScaleBenchmark
 
         if (print)
         {
-            Console.WriteLine(Invariant(
+            Console.WriteLine(Machine.Invariant(
                 $"{tasks,9:N0} tasks: {total.TotalSeconds,6:F2} s (slice + store {stored.TotalSeconds:F2} s = {tasks / stored.TotalSeconds:N0}/s, release {released.TotalSeconds:F2} s in {chunks:N0} outbox rows); this process's CPU {cpu.TotalSeconds:F2} s; managed heap peak +{(sampler.Peak - heapBefore) / 1048576.0:F0} MB; process peak working set {Environment.WorkingSet / 1048576.0:F0} MB now, {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB peak so far"));
         }
 
@@ -154,7 +154,7 @@ public static class SlicingScaleBenchmark
             }
 
             Array.Sort(latencies);
-            Console.WriteLine(Invariant(
+            Console.WriteLine(Machine.Invariant(
                 $"refusal, {label} ({body.Length / 1024.0:N0} KiB body) → 422 {field}: p50 {latencies[100]:F2} ms, p99 {latencies[197]:F2} ms"));
         }
     }
@@ -195,40 +195,5 @@ public static class SlicingScaleBenchmark
         var host = builder.Build();
         await host.StartAsync();
         return host;
-    }
-
-    /// <summary>The machine's 1-minute load average (Linux), since the wall times depend on who else uses the cores.</summary>
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Samples the managed heap every 20 ms; <see cref="Peak"/> is the most it held.</summary>
-    private sealed class HeapSampler : IDisposable
-    {
-        private readonly Timer _timer;
-        private long _peak;
-
-        public HeapSampler() => _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
-
-        public long Peak
-        {
-            get
-            {
-                Sample();
-                return Interlocked.Read(ref _peak);
-            }
-        }
-
-        public void Dispose() => _timer.Dispose();
-
-        private void Sample()
-        {
-            var now = GC.GetTotalMemory(forceFullCollection: false);
-            long seen;
-            while (now > (seen = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, seen) != seen)
-            {
-            }
-        }
     }
 }
