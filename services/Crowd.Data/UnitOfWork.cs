@@ -10,13 +10,15 @@ namespace Crowd.Data;
 /// </summary>
 public sealed class UnitOfWork : IAsyncDisposable
 {
-    private readonly List<object> _outgoing = [];
+    private readonly List<OutgoingMessage> _outgoing = [];
+    private readonly OutboxSignal? _signal;
     private readonly CancellationToken _cancellationToken;
 
-    internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal? signal, CancellationToken cancellationToken)
     {
         Connection = connection;
         Transaction = transaction;
+        _signal = signal;
         _cancellationToken = cancellationToken;
     }
 
@@ -25,7 +27,18 @@ public sealed class UnitOfWork : IAsyncDisposable
     public NpgsqlTransaction Transaction { get; }
 
     /// <summary>Queues a message for the outbox; it is written with this transaction and published after it commits.</summary>
-    public void Publish<T>(T message) where T : class => _outgoing.Add(message);
+    public void Publish<T>(T message) where T : class => _outgoing.Add(new OutgoingMessage(message, null));
+
+    /// <summary>
+    /// Queues a message that must reach its consumers in commit order with the other messages of
+    /// <paramref name="orderingKey"/> (an aggregate: a batch, a task). Only for a consumer that depends on that order:
+    /// the key's writers wait for each other's commits, and the relay publishes the key's rows one at a time.
+    /// </summary>
+    public void Publish<T>(T message, string orderingKey) where T : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderingKey);
+        _outgoing.Add(new OutgoingMessage(message, orderingKey));
+    }
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
@@ -44,8 +57,12 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async Task CommitAsync()
     {
-        await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
+        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
         await Transaction.CommitAsync(_cancellationToken);
+        if (wrote)
+        {
+            _signal?.Committed();
+        }
     }
 
     public async ValueTask DisposeAsync()

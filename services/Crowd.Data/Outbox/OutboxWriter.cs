@@ -4,41 +4,55 @@ using Npgsql;
 
 namespace Crowd.Data.Outbox;
 
-/// <summary>Writes queued messages as outbox rows inside the caller's transaction and wakes the relay on commit.</summary>
+/// <summary>A message queued in a unit of work, with the key whose messages must be published in commit order (or none).</summary>
+internal readonly record struct OutgoingMessage(object Message, string? OrderingKey);
+
+/// <summary>Writes queued messages as outbox rows inside the caller's transaction.</summary>
 internal static class OutboxWriter
 {
     /// <summary>
-    /// Serialises outbox writers of one database for the instant between insert and commit, so that the order of
-    /// <c>seq</c> is the order of commits: the relay never publishes a later row while an earlier one is in flight.
+    /// Inserts the rows. No lock orders unkeyed rows: no consumer needs their order, and a relay claims whatever is
+    /// committed and unsent, so a transaction that commits late with a smaller <c>seq</c> is picked up on a later pass.
+    /// Rows with an ordering key are written under that key's transaction lock (taken in key order, so two writers
+    /// cannot deadlock), held through commit: one key's <c>seq</c> order is its commit order, which the relay keeps.
     /// </summary>
-    private const long OutboxOrderLockKey = 0x4f7574626f78; // "Outbox"
-
-    public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<object> messages, CancellationToken cancellationToken)
+    public static async Task<bool> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
         if (messages.Count == 0)
         {
-            return;
+            return false;
         }
 
         var ids = new Guid[messages.Count];
         var types = new string[messages.Count];
         var bodies = new string[messages.Count];
+        var keys = new string?[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
+            var message = messages[i].Message;
             ids[i] = Guid.CreateVersion7();
-            types[i] = MessageTypes.NameOf(messages[i].GetType());
-            bodies[i] = JsonSerializer.Serialize(messages[i], messages[i].GetType(), MessageTypes.Json);
+            types[i] = MessageTypes.NameOf(message.GetType());
+            bodies[i] = JsonSerializer.Serialize(message, message.GetType(), MessageTypes.Json);
+            keys[i] = messages[i].OrderingKey;
         }
 
-        const string sql = """
-            SELECT pg_advisory_xact_lock(@lockKey);
+        var lockKeys = keys.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        const string lockAndInsert = """
+            SELECT pg_advisory_xact_lock(hashtextextended('outbox-write:' || k, 0)) FROM unnest(@lockKeys) WITH ORDINALITY AS l(k, n) ORDER BY n;
+            INSERT INTO outbox (id, message_type, body, ordering_key)
+            SELECT id, message_type, body::jsonb, ordering_key
+            FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS m(id, message_type, body, ordering_key, position)
+            ORDER BY position;
+            """;
+        const string insert = """
             INSERT INTO outbox (id, message_type, body)
             SELECT id, message_type, body::jsonb
             FROM unnest(@ids, @types, @bodies) WITH ORDINALITY AS m(id, message_type, body, position)
             ORDER BY position;
-            SELECT pg_notify('crowd_outbox', '');
             """;
         await connection.ExecuteAsync(new CommandDefinition(
-            sql, new { lockKey = OutboxOrderLockKey, ids, types, bodies }, transaction, cancellationToken: cancellationToken));
+            lockKeys.Length > 0 ? lockAndInsert : insert, new { lockKeys, ids, types, bodies, keys }, transaction, cancellationToken: cancellationToken));
+        return true;
     }
 }
