@@ -17,65 +17,43 @@ public sealed class OutboxNotifier(NpgsqlDataSource dataSource, OutboxSignal sig
 {
     public const string Channel = "crowd_outbox";
 
+    private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
+
     private readonly string _instance = Guid.NewGuid().ToString("N");
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        options.Value.RelayEnabled ? Task.WhenAll(NotifyAsync(stoppingToken), ListenAsync(stoppingToken)) : NotifyAsync(stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var notify = BackgroundLoop.RepeatAsync(
+            NotifyAsync, PauseAfterFailure, logger, "Could not notify the other outbox relays; they poll meanwhile", stoppingToken);
+        return options.Value.RelayEnabled
+            ? Task.WhenAll(notify, BackgroundLoop.RepeatAsync(
+                ListenAsync, PauseAfterFailure, logger, "The outbox listener lost its connection; the relays poll until it is back", stoppingToken))
+            : notify;
+    }
 
     private async Task NotifyAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await signal.NextCommit.WaitAsync(stoppingToken);
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "SELECT pg_notify(@Channel, @instance)", new { Channel, instance = _instance }, cancellationToken: stoppingToken));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (NpgsqlException exception)
-            {
-                // The other instances poll meanwhile.
-                logger.LogWarning(exception, "Could not notify the other outbox relays");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        await signal.NextCommit.WaitAsync(stoppingToken);
+        await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_notify(@Channel, @instance)", new { Channel, instance = _instance }, cancellationToken: stoppingToken));
     }
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+        connection.Notification += (_, e) =>
         {
-            try
+            if (e.Payload != _instance)
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (e.Payload != _instance)
-                    {
-                        signal.Wake();
-                    }
-                };
-                await connection.ExecuteAsync($"LISTEN {Channel}");
-                signal.Wake(); // whatever was notified while this connection was down
-                while (true)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
+                signal.Wake();
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (NpgsqlException exception)
-            {
-                logger.LogWarning(exception, "Outbox listener lost its connection; the relays poll until it is back");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+        };
+        await connection.ExecuteAsync($"LISTEN {Channel}");
+        signal.Wake(); // whatever was notified while this connection was down
+        while (true)
+        {
+            await connection.WaitAsync(stoppingToken);
         }
     }
 }

@@ -15,26 +15,14 @@ public sealed class OutboxPruner(NpgsqlDataSource dataSource, IOptions<OutboxOpt
 {
     private const int Chunk = 5_000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundLoop.RepeatAsync(
+            async token =>
             {
-                await PruneAsync(dataSource, options.Value, stoppingToken);
-                await Task.Delay(options.Value.PruneInterval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (NpgsqlException exception)
-            {
-                logger.LogWarning(exception, "Pruning the outbox and inbox failed; trying again later");
-                await Task.Delay(options.Value.PruneInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+                await PruneAsync(dataSource, options.Value, token);
+                await Task.Delay(options.Value.PruneInterval, token);
+            },
+            options.Value.PruneInterval, logger, "Pruning the outbox and inbox failed; trying again later", stoppingToken);
 
     /// <summary>One pass; returns the outbox and inbox rows deleted.</summary>
     public static async Task<(long Outbox, long Inbox)> PruneAsync(NpgsqlDataSource dataSource, OutboxOptions options, CancellationToken cancellationToken)

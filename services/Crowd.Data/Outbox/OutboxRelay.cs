@@ -84,15 +84,20 @@ public sealed class OutboxRelay(
         }
     }
 
-    /// <summary>Claims, publishes and marks one window; returns how many rows it claimed.</summary>
+    /// <summary>Claims, publishes and marks one window; returns how many rows it tried to publish (a full window: look again at once).</summary>
     private async ValueTask<int> RelayWindowAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A keyed row behind one of its key's rows that waits out a backoff cannot go yet: it is not claimed, so that it
+        // never fills the window ahead of rows that can.
         const string claim = """
             SELECT seq, id, message_type, body::text AS body, ordering_key, attempts
-            FROM outbox
+            FROM outbox o
             WHERE sent_at IS NULL AND parked_at IS NULL AND (retry_at IS NULL OR retry_at <= now())
+              AND (ordering_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM outbox b
+                  WHERE b.ordering_key = o.ordering_key AND b.seq < o.seq AND b.sent_at IS NULL AND b.parked_at IS NULL AND b.retry_at > now()))
             ORDER BY seq
             LIMIT @limit
             FOR UPDATE SKIP LOCKED
@@ -142,7 +147,7 @@ public sealed class OutboxRelay(
                 row.Id, row.MessageType, row.Attempts, row.LastError, row.Id);
         }
 
-        return rows.Count;
+        return outcomes.Count;
     }
 
     /// <summary>

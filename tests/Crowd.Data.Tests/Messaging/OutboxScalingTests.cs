@@ -11,33 +11,14 @@ namespace Crowd.Data.Tests.Messaging;
 [TestFixture]
 [Category("Integration")]
 [NonParallelizable]
-public sealed class OutboxScalingTests
+public sealed class OutboxScalingTests : MessagingFixture
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private string _database = null!;
-    private string _connectionString = null!;
-    private string _virtualHost = null!;
-
-    [SetUp]
-    public async Task CreateDatabaseAndVirtualHostAsync()
-    {
-        _database = TestInfrastructure.UniqueName("data");
-        _virtualHost = TestInfrastructure.UniqueName("vh");
-        _connectionString = await TestInfrastructure.CreateDatabaseAsync(_database);
-        await TestInfrastructure.CreateVirtualHostAsync(_virtualHost);
-    }
-
-    [TearDown]
-    public async Task DropDatabaseAndVirtualHostAsync()
-    {
-        await TestInfrastructure.DropDatabaseAsync(_database);
-        await TestInfrastructure.DeleteVirtualHostAsync(_virtualHost);
-    }
 
     [Test]
     public async Task Relay_ConcurrentWritersAndALateCommitWithASmallerSeq_PublishesEveryRowExactlyOnce()
     {
-        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
 
         // A transaction that writes its row first (the smallest seq) and commits after everything else was sent: a
         // relay that read "seq greater than the last sent" would never see it.
@@ -83,8 +64,8 @@ public sealed class OutboxScalingTests
     public async Task Relay_TwoRelaysOnOneDatabase_PublishEachRowOnce()
     {
         var fourLoops = new Dictionary<string, string?> { ["Outbox:Relays"] = "2", ["Outbox:BatchSize"] = "50" };
-        await using var first = await MessagingHost.StartAsync(_connectionString, _virtualHost, settings: fourLoops);
-        await using var second = await MessagingHost.StartAsync(_connectionString, _virtualHost, settings: fourLoops);
+        await using var first = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: fourLoops);
+        await using var second = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: fourLoops);
 
         const int writers = 8, transactions = 60;
         await Task.WhenAll(Enumerable.Range(0, writers).Select(writer => Task.Run(async () =>
@@ -117,7 +98,7 @@ public sealed class OutboxScalingTests
     public async Task Relay_RowThatCannotBePublished_IsParkedWhileTheRowsBehindItFlowAndGoesOnRetry()
     {
         var quickRetries = new Dictionary<string, string?> { ["Outbox:MaxAttempts"] = "3", ["Outbox:RetryBackoff"] = "00:00:00.05" };
-        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost, settings: quickRetries);
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: quickRetries);
         // A message whose type this build no longer has: it can never be read back, let alone published.
         await using (var work = await host.Database.BeginAsync())
         {
@@ -161,12 +142,12 @@ public sealed class OutboxScalingTests
     public async Task Relay_BrokerGoneForAWhile_RowsWaitUncountedAndGoWhenItIsBack()
     {
         var shortTimeout = new Dictionary<string, string?> { ["Outbox:PublishTimeout"] = "00:00:02", ["Outbox:MaxAttempts"] = "2" };
-        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost, settings: shortTimeout);
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: shortTimeout);
         await PublishBurstsAsync(host, 1, 5);
         await WaitForAsync(host, "SELECT count(*) FROM deliveries", 5, "the first rows");
 
         // The broker goes away for the relay (and the consumers): connections closed and refused; the queues stay.
-        await TestInfrastructure.BlockConnectionsAsync(_virtualHost);
+        await TestInfrastructure.BlockConnectionsAsync(VirtualHost);
         await PublishBurstsAsync(host, 6, 20);
         await Task.Delay(TimeSpan.FromSeconds(6)); // several publish timeouts: more than MaxAttempts if they were counted
         Assert.Multiple(async () =>
@@ -176,7 +157,7 @@ public sealed class OutboxScalingTests
                 "an outage is nobody's fault: no attempts counted, nothing parked");
         });
 
-        await TestInfrastructure.UnblockConnectionsAsync(_virtualHost);
+        await TestInfrastructure.UnblockConnectionsAsync(VirtualHost);
         await WaitForAsync(host, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL", 20, "the waiting rows to go once the broker is back");
         await WaitForAsync(host, "SELECT count(DISTINCT sequence) FROM deliveries", 20, "the waiting rows to be delivered");
     }
@@ -184,7 +165,7 @@ public sealed class OutboxScalingTests
     [Test]
     public async Task Relay_KeyedRowsFromConcurrentProducers_DeliveredInCommitOrderPerKey()
     {
-        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost, settings: new Dictionary<string, string?> { ["Outbox:BatchSize"] = "20" });
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: new Dictionary<string, string?> { ["Outbox:BatchSize"] = "20" });
         const int producers = 4, count = 60;
         await Task.WhenAll(Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
         {
@@ -208,7 +189,7 @@ public sealed class OutboxScalingTests
     public async Task Consume_MessageNoConsumerCanHandle_EndsInErrorQueueAfterBoundedRetriesAndLaterMessagesAreHandled()
     {
         FlakyConsumer.Reset();
-        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost);
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
         await using (var work = await host.Database.BeginAsync())
         {
             work.Publish(new Flaky { Sequence = 0, Poison = true });
@@ -223,7 +204,7 @@ public sealed class OutboxScalingTests
         }
 
         await WaitForAsync(host, "SELECT count(*) FROM flaky_handled", 10, "the messages behind the poison one");
-        await Eventually.WaitForAsync(() => TestInfrastructure.QueueDepthAsync(_virtualHost, "datatests-flaky_error"), n => n == 1, Patience,
+        await Eventually.WaitForAsync(() => TestInfrastructure.QueueDepthAsync(VirtualHost, "datatests-flaky_error"), n => n == 1, Patience,
             "the poison message in datatests-flaky_error");
         await Task.Delay(500);
         Assert.Multiple(async () =>
@@ -238,7 +219,7 @@ public sealed class OutboxScalingTests
     [Test]
     public async Task Prune_SentRowsAndOldInboxRows_GoAndUnsentOrParkedRowsStay()
     {
-        await using var host = await MessagingHost.StartAsync(_connectionString, _virtualHost, relayEnabled: false);
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost, relayEnabled: false);
         await using (var work = await host.Database.BeginAsync())
         {
             await work.ExecuteAsync("""
