@@ -13,6 +13,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly List<OutgoingMessage> _outgoing = [];
     private readonly OutboxSignal? _signal;
     private readonly CancellationToken _cancellationToken;
+    private bool _flushed;
 
     internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal? signal, CancellationToken cancellationToken)
     {
@@ -40,6 +41,18 @@ public sealed class UnitOfWork : IAsyncDisposable
         _outgoing.Add(new OutgoingMessage(message, orderingKey));
     }
 
+    /// <summary>
+    /// Writes the messages queued so far as outbox rows now, still inside this transaction, and lets them go: a unit of
+    /// work that publishes a great many messages (a million tasks' release) holds none of them in memory. They are still
+    /// published only if the transaction commits. No renumbering is needed: relays claim whatever is committed and unsent,
+    /// whatever its <c>seq</c> (rows with an ordering key take the key's lock here, so their order is still commit order).
+    /// </summary>
+    public async Task FlushOutboxAsync()
+    {
+        _flushed |= await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
+        _outgoing.Clear();
+    }
+
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
 
@@ -57,7 +70,7 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async Task CommitAsync()
     {
-        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
+        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken) | _flushed;
         await Transaction.CommitAsync(_cancellationToken);
         if (wrote)
         {

@@ -13,6 +13,7 @@ builder.Services.Configure<PlatformOptions>(builder.Configuration.GetSection("Pl
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapBatchesApi();
+app.MapItemResultsApi();
 app.Run();
 
 public partial class Program;

@@ -1,6 +1,7 @@
 using Crowd.Bench;
 using Crowd.Bench.Audit;
 using Crowd.Bench.Messaging;
+using Crowd.Bench.Slicing;
 
 // Benchmarks and quality tables: ./crowd bench <name> (dotnet run -c Release --project tests/Crowd.Bench -- <name>).
 var name = args.Length > 0 ? args[0] : "help";
@@ -15,6 +16,8 @@ return name switch
     "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     "relay-lag" => await RelayLagBenchmark.RunAsync(),
     "audit-chain" => await AuditChainBenchmark.RunAsync(),
+    "coco-rle" => CocoRleBench.Run(),
+    "slicing-scale" => await SlicingScaleBenchmark.RunAsync(),
     _ => Usage(),
 };
 
@@ -27,6 +30,6 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale");
     return 2;
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
 
 namespace Crowd.EndToEnd.Tests;
@@ -84,6 +86,42 @@ public sealed class ClaimTests
 
         Assert.That(await StatusAsync(slow.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label = "nodule" } })),
             Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(await StatusAsync(other.SendAsync(HttpMethod.Post, $"/v1/workers/{other.Subject}/claims")), Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task Claim_ItemWithHalfShare_GivesOneWorkerHalfOfItsTasksThenNothing()
+    {
+        // One head CT of 40 slices in windows of 10: 4 tasks, of which any one worker may see ceil(0.5 × 4) = 2.
+        var (_, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, change: body =>
+        {
+            body["slicing"] = new { mode = "slice-window", window = 10, stride = 10 };
+            body["privacy"] = new { maxItemSharePerWorker = 0.5 };
+            body["items"] = new[] { new { externalId = "head-ct", contentUri = "dicomweb://pacs.test/studies/head-ct", sliceCount = 40 } };
+        });
+
+        var worker = await WorkerAsync(qualification);
+        var seen = new List<int>();
+        var claim = await ClaimAsync(worker); // waits for the tasks to reach the pool
+        while (true)
+        {
+            Assert.That(claim.GetProperty("batchId").GetGuid(), Is.EqualTo(batchId));
+            seen.Add(claim.GetProperty("content").GetProperty("slice").GetProperty("from").GetInt32());
+            await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{claim.GetProperty("claimId")}/submission", new { annotation = new { label = "nodule" } },
+                expected: HttpStatusCode.Accepted);
+            using var next = await worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims");
+            if (next.StatusCode == HttpStatusCode.NoContent || seen.Count > 4)
+            {
+                break;
+            }
+
+            Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            claim = await next.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        Assert.That(seen, Has.Count.EqualTo(2).And.Unique, "half of the item's windows, no more");
+        // The 204 is the guard, not an empty pool: the two windows nobody has claimed are there for someone else.
+        var other = await WorkerAsync(qualification);
         Assert.That(await StatusAsync(other.SendAsync(HttpMethod.Post, $"/v1/workers/{other.Subject}/claims")), Is.EqualTo(HttpStatusCode.Created));
     }
 

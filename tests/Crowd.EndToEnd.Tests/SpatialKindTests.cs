@@ -137,6 +137,101 @@ public sealed class SpatialKindTests
     public Task Submit_PayloadOutsideSchema_Is422NamingTheField_StoresNothing_AndTheClaimStaysOpen(string kind, string payload, string field) =>
         PayloadRefusedAsync(Kinds[kind].Schema, payload, field, JsonDocument.Parse(Kinds[kind].Valid).RootElement);
 
+    [Test]
+    public async Task Submit_BoxOutsideTheTasksSliceWindow_Is422NamingTheSlice_StoresNothing_AndASliceInsideIsTaken()
+    {
+        // A 10-slice series in windows of 4: [0, 4), [4, 8), [8, 10). Whichever the worker gets, its `to` is outside it.
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, change: body =>
+        {
+            body["labelSchema"] = BboxSchema;
+            body["slicing"] = new { mode = "slice-window", window = 4, stride = 4 };
+            body["items"] = new[] { new { externalId = "series-0", contentUri = "dicomweb://pacs.test/studies/s0", sliceCount = 10 } };
+        });
+        var worker = await WorkerAsync(qualification);
+        var claim = await ClaimAsync(worker);
+        var window = claim.GetProperty("content").GetProperty("slice");
+        var claimId = claim.GetProperty("claimId").GetString();
+        object On(int slice) => new { boxes = new[] { new { label = "nodule", x = 1, y = 1, w = 5, h = 5, slice } } };
+
+        await SubmissionRefusedAsync(worker, claimId, On(window.GetProperty("to").GetInt32()), "annotation.boxes[0].slice");
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = On(window.GetProperty("from").GetInt32()) })),
+            Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    [Test]
+    public async Task Submit_MaskOfTheItemsSizeOnATile_Is422NamingTheWidth_StoresNothing_AndATileSizedMaskIsTaken()
+    {
+        // A 100 × 60 image in 64-pixel tiles: (0, 0, 64, 60) and (64, 0, 36, 60).
+        var (_, _, qualification) = await OpenBatchAsync(items: 1, change: body =>
+        {
+            body["labelSchema"] = SegmentationSchema;
+            body["slicing"] = new { mode = "tiles", tileSize = 64, overlap = 0 };
+            body["items"] = new[] { new { externalId = "slide-0", contentUri = "s3://slides/slide-0.svs", width = 100, height = 60 } };
+        });
+        var worker = await WorkerAsync(qualification);
+        var claim = await ClaimAsync(worker);
+        var tile = claim.GetProperty("content").GetProperty("tile");
+        var claimId = claim.GetProperty("claimId").GetString();
+        object Sized(int width, int height) => new { masks = new[] { new { label = "nodule", width, height, rle = new[] { 0, 1 } } } };
+
+        await SubmissionRefusedAsync(worker, claimId, Sized(100, 60), "annotation.masks[0].width");
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = Sized(tile.GetProperty("w").GetInt32(), tile.GetProperty("h").GetInt32()) })),
+            Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    [Test]
+    public async Task Segmentation_OnASliceWindow_MasksPerSliceAreDecidedAndKeepTheirSlices()
+    {
+        // One task, slices [0, 2); one annotator (min = max = 1): its masks on slices 0 and 1 are the final label.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1, change: body =>
+        {
+            body["labelSchema"] = SegmentationSchema;
+            body["slicing"] = new { mode = "slice-window", window = 2, stride = 2 };
+            body["items"] = new[] { new { externalId = "series-0", contentUri = "dicomweb://pacs.test/studies/s0", sliceCount = 2 } };
+        });
+        var worker = await WorkerAsync(qualification);
+        await AnnotateAllAsync(worker, 1, _ => new
+        {
+            masks = new[] { new { label = "nodule", width = 4, height = 4, rle = new[] { 0, 2 }, slice = 0 }, new { label = "nodule", width = 4, height = 4, rle = new[] { 5, 1 }, slice = 1 } },
+        });
+
+        await WaitForBatchAsync(requester, batchId, "completed");
+        var masks = (await ResultsAsync(requester, batchId))["series-0"].GetProperty("label").GetProperty("masks").EnumerateArray()
+            .Select(m => (m.GetProperty("slice").GetInt32(), m.GetProperty("rle").EnumerateArray().Select(r => r.GetInt32()).ToArray()));
+        Assert.That(masks, Is.EqualTo(new[] { (0, new[] { 0, 2 }), (1, new[] { 5, 1 }) }));
+    }
+
+    [Test]
+    public async Task Resolve_BoxOutsideTheTasksSliceWindow_Is422NamingTheSlice_AndAFittingOneFinalizesTheTask()
+    {
+        // One task, slices [0, 4). (0, 0, 10, 10) and (5, 0, 10, 10) on slice 1: IoU 50 / 150 = 1/3, no majority: QA at max 2.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 2, change: body =>
+        {
+            body["labelSchema"] = BboxSchema;
+            body["slicing"] = new { mode = "slice-window", window = 4, stride = 4 };
+            body["items"] = new[] { new { externalId = "series-0", contentUri = "dicomweb://pacs.test/studies/s0", sliceCount = 4 } };
+        });
+        object On(int slice, double x) => new { boxes = new[] { new { label = "nodule", x, y = 0.0, w = 10.0, h = 10.0, slice } } };
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => On(1, 0));
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => On(1, 5));
+
+        var qa = As("qa");
+        var id = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
+        await ResolveAfterRefusalAsync(qa, id, On(4, 0), "label.boxes[0].slice", On(1, 0));
+
+        await WaitForBatchAsync(requester, batchId, "completed");
+        Assert.That((await ResultsAsync(requester, batchId))["series-0"].GetProperty("source").GetString(), Is.EqualTo("qa"));
+    }
+
+    private static async Task SubmissionRefusedAsync(CrowdClient worker, string? claimId, object annotation, string field)
+    {
+        using var refused = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation });
+
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That((await ProblemAsync(refused)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
+        Assert.That(await ScalarAsync("Assignment", $"SELECT count(*) FROM annotations WHERE claim_id = '{claimId}'"), Is.Zero);
+    }
+
     [TestCase("""{ "kind": "bbox" }""", "labelSchema.classes")]
     [TestCase("""{ "kind": "segmentation" }""", "labelSchema.classes")]
     [TestCase("""{ "kind": "segmentation", "classes": ["a"], "diceThreshold": 0 }""", "labelSchema.diceThreshold")]

@@ -83,7 +83,8 @@ public static class ClaimsApi
         var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
             ?? throw new NotFoundException($"Claim {claimId} was not found.");
         EnsureLeased(claim);
-        if (AnnotationSchema.Misfit(JsonDocument.Parse(claim.LabelSchema).RootElement, request.Annotation) is var (field, message))
+        var content = claim.Content;
+        if (AnnotationSchema.Misfit(JsonDocument.Parse(claim.LabelSchema).RootElement, request.Annotation, content.Slice, content.Tile) is var (field, message))
         {
             throw new UnprocessableException(field, message);
         }
@@ -106,7 +107,7 @@ public static class ClaimsApi
             RewardCents = claim.RewardCents,
             Policy = JsonSerializer.Deserialize<TaskPolicy>(claim.Policy, JsonSerializerOptions.Web)!,
             SubmittedAt = submittedAt,
-            Content = claim.Content,
+            Content = content,
         });
         await work.PublishDrainedAsync(claim.BatchId);
         await work.CommitAsync();

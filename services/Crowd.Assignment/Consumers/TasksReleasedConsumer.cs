@@ -1,4 +1,5 @@
-using System.Text.Json;
+using Crowd.Assignment.Data;
+using Crowd.Assignment.Domain;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using MassTransit;
@@ -6,8 +7,9 @@ using MassTransit;
 namespace Crowd.Assignment.Consumers;
 
 /// <summary>
-/// Adds a funded batch's tasks to the pool, each with <c>redundancy.min</c> open slots; a chunk that arrives after the
-/// batch was cancelled is added closed, so that it never takes a claim.
+/// Adds a funded batch's tasks to the pool, each with <c>redundancy.min</c> open slots and the per-worker limit of its
+/// item (the re-identification guard, computed once here); a chunk that arrives after the batch was cancelled is added
+/// closed, so that it never takes a claim.
 /// </summary>
 public sealed class TasksReleasedConsumer(Database database) : InboxConsumer<TasksReleased>(database)
 {
@@ -15,33 +17,6 @@ public sealed class TasksReleasedConsumer(Database database) : InboxConsumer<Tas
     {
         var released = context.Message;
         await work.LockBatchAsync(released.BatchId, shared: true);
-        const string insert = """
-            INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, tile, label_schema, guidelines_url, required_qualifications,
-                                    priority, reward_cents, policy, open_slots, slots_opened, redundancy_max, status)
-            SELECT t.task_id, @batchId, t.content_uri, t.slice::jsonb, t.tile::jsonb, @labelSchema::jsonb, @guidelinesUrl, @qualifications,
-                   @priority, @rewardCents, t.policy::jsonb, CASE WHEN c.cancelled THEN 0 ELSE t.slots END, t.slots, t.redundancy_max,
-                   CASE WHEN c.cancelled THEN 'cancelled' ELSE 'open' END
-            FROM unnest(@taskIds, @contentUris, @slices, @tiles, @policies, @slots, @redundancyMax)
-                 AS t(task_id, content_uri, slice, tile, policy, slots, redundancy_max),
-                 (SELECT EXISTS (SELECT 1 FROM cancelled_batches WHERE batch_id = @batchId) AS cancelled) c
-            ON CONFLICT (task_id) DO NOTHING
-            """;
-        var tasks = released.Tasks;
-        await work.ExecuteAsync(insert, new
-        {
-            batchId = released.BatchId,
-            labelSchema = released.LabelSchema.GetRawText(),
-            guidelinesUrl = released.GuidelinesUrl,
-            qualifications = released.RequiredQualifications.ToArray(),
-            priority = released.Priority,
-            rewardCents = released.RewardCents,
-            taskIds = tasks.Select(t => t.TaskId).ToArray(),
-            contentUris = tasks.Select(t => t.ContentUri).ToArray(),
-            slices = tasks.Select(t => t.Slice is null ? null : JsonSerializer.Serialize(t.Slice, JsonSerializerOptions.Web)).ToArray(),
-            tiles = tasks.Select(t => t.Tile is null ? null : JsonSerializer.Serialize(t.Tile, JsonSerializerOptions.Web)).ToArray(),
-            policies = tasks.Select(t => JsonSerializer.Serialize(t.Policy, JsonSerializerOptions.Web)).ToArray(),
-            slots = tasks.Select(t => t.Policy.RedundancyMin).ToArray(),
-            redundancyMax = tasks.Select(t => t.Policy.RedundancyMax).ToArray(),
-        });
+        await work.AddReleasedAsync(released, ItemShare.Limits(released));
     }
 }

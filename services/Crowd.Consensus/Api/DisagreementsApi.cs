@@ -5,10 +5,10 @@ using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Options;
 using Crowd.Data;
 using Crowd.Data.Audit;
+using Crowd.Labels;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
-using Crowd.ServiceDefaults.Labels;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 
@@ -119,7 +119,11 @@ public static partial class DisagreementsApi
 
         var policy = task.ReadPolicy();
         var label = request.Label!.Value;
-        if (LabelPayloads.Misfit(LabelSchema.From(policy), label, "label") is var (field, message))
+        // The reviewer's boxes and masks must fit the task as the workers' had to: a label outside it could not be stitched.
+        var content = task.ReadContent();
+        var misfit = LabelPayloads.Misfit(LabelSchema.From(policy), label, "label")
+            ?? (content is null ? null : TaskGeometry.Misfit(policy.SchemaKind, label, content.Slice, content.Tile, "label"));
+        if (misfit is var (field, message))
         {
             throw new UnprocessableException(field, message);
         }

@@ -9,9 +9,12 @@ using Crowd.Data;
 
 namespace Crowd.Consensus.Data;
 
-public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string Status, string? FinalLabel)
+public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string Status, string? FinalLabel, string? Content)
 {
     public TaskPolicy ReadPolicy() => JsonSerializer.Deserialize<TaskPolicy>(Policy, JsonSerializerOptions.Web)!;
+
+    /// <summary>What the task shows (its slice window or tile); null while no annotation has brought it.</summary>
+    public TaskContent? ReadContent() => Content is null ? null : JsonSerializer.Deserialize<TaskContent>(Content, JsonSerializerOptions.Web);
 
     /// <summary>The final label's payload; null while undecided, and for a task QA excluded.</summary>
     public JsonElement? FinalPayload() => FinalLabel is null ? null : JsonDocument.Parse(FinalLabel).RootElement;
@@ -32,7 +35,7 @@ public static class TaskStore
     public const string Cancelled = "cancelled";
     public const string Excluded = "excluded";
 
-    internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label";
+    internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label, content::text AS content";
 
     private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, reward_cents, judged";
 

@@ -14,6 +14,12 @@ public static class ValidationFilter
     /// <summary>Error code of a rule whose failure means "well-formed but refused" (422), such as PHI in metadata.</summary>
     public const string Unprocessable = "unprocessable";
 
+    /// <summary>
+    /// <c>CustomState</c> of a failure whose property name is already the API's field path and must be kept as it is
+    /// (a path into free-form JSON such as <c>items[3].metadata.dicom.PatientName</c> names keys as the client spelled them).
+    /// </summary>
+    public static readonly object VerbatimPath = new();
+
     public static TBuilder WithValidation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilterFactory((factoryContext, next) =>
         {
@@ -43,7 +49,7 @@ public static class ValidationFilter
                     if (!result.IsValid)
                     {
                         var errors = result.Errors
-                            .GroupBy(e => FieldPath(e.PropertyName))
+                            .GroupBy(e => ReferenceEquals(e.CustomState, VerbatimPath) ? e.PropertyName : FieldPath(e.PropertyName))
                             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
                         var status = result.Errors.Any(e => e.ErrorCode == Unprocessable) ? 422 : 400;
                         return Results.Problem(new HttpValidationProblemDetails(errors)

@@ -11,11 +11,12 @@ public sealed record SubmitBatchRequest
     public string? Modality { get; init; }
     public LabelSchemaSpec? LabelSchema { get; init; }
     public string? GuidelinesUrl { get; init; }
-    public Domain.SlicingSpec? Slicing { get; init; }
+    public SlicingSpec? Slicing { get; init; }
     public RedundancySpec? Redundancy { get; init; }
     public AcceptanceSpec? Acceptance { get; init; }
     public long? PricePerAnnotationCents { get; init; }
     public IReadOnlyList<string>? RequiredQualifications { get; init; }
+    public PrivacySpec? Privacy { get; init; }
     public int? Priority { get; init; }
     public DateTimeOffset? Deadline { get; init; }
     public string? CallbackUrl { get; init; }
@@ -34,6 +35,24 @@ public sealed record LabelSchemaSpec
     public double? Tolerance { get; init; }
     /// <summary>Segmentation only: the Dice with the consensus mask an annotation needs, per class, to agree (default 0.8).</summary>
     public double? DiceThreshold { get; init; }
+    /// <summary>Classification only: the classes go from least to most severe (item stitching takes the most severe).</summary>
+    public bool? Ordered { get; init; }
+}
+
+/// <summary>The batch's <c>slicing</c>: <c>per-item</c>, <c>slice-window</c> (window, stride) or <c>tiles</c> (tileSize, overlap).</summary>
+public sealed record SlicingSpec
+{
+    public string? Mode { get; init; }
+    public int? Window { get; init; }
+    public int? Stride { get; init; }
+    public int? TileSize { get; init; }
+    public int? Overlap { get; init; }
+}
+
+/// <summary>The batch's <c>privacy</c>: the share of one item's tasks a single worker may be given, in (0, 1] (default 1).</summary>
+public sealed record PrivacySpec
+{
+    public double? MaxItemSharePerWorker { get; init; }
 }
 
 public sealed record RedundancySpec

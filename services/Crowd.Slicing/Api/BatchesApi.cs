@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Crowd.Contracts.Batches;
 using Crowd.Data;
+using Crowd.Labels;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
-using Crowd.ServiceDefaults.Labels;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
@@ -30,7 +30,10 @@ public static class BatchesApi
         return app;
     }
 
-    /// <summary>Stores the batch, its items and tasks, and asks payouts for escrow, in one transaction.</summary>
+    /// <summary>
+    /// Stores the batch, its items and tasks, and asks payouts for escrow, in one transaction. The validator has counted
+    /// the tasks against the limits; here they are cut one at a time as they are copied in.
+    /// </summary>
     private static async Task<IResult> SubmitAsync(
         SubmitBatchRequest request, ClaimsPrincipal user, Database database, IOptions<PlatformOptions> platform,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
@@ -41,22 +44,22 @@ public static class BatchesApi
             return Results.Json(earlier.Body, statusCode: earlier.StatusCode);
         }
 
-        var batch = NewBatch.Create(user.Id(), request, platform.Value.FeeBasisPoints);
+        var batch = NewBatch.Create(user.Id(), request.ToSubmission(), platform.Value.FeeBasisPoints);
         await work.InsertAsync(batch);
         work.Publish(new BatchSubmitted
         {
             BatchId = batch.BatchId,
             RequesterId = batch.RequesterId,
-            TaskCount = batch.Tasks.Count,
+            TaskCount = batch.TaskCount,
             MaxCostCents = batch.MaxCostCents,
-            FeeCentsPerAnnotation = Pricing.FeeCentsPerAnnotation(request.PricePerAnnotationCents!.Value, batch.FeeBasisPoints),
+            FeeCentsPerAnnotation = batch.FeeCentsPerAnnotation,
             SubmittedAt = DateTimeOffset.UtcNow,
         });
         work.AuditStatus(
             batch.BatchId, BatchStatus.PendingFunding, user.ActingAs(Roles.Requester),
-            $"{batch.Tasks.Count} tasks, at most {batch.MaxCostCents} cents");
+            $"{batch.TaskCount} tasks, at most {batch.MaxCostCents} cents");
 
-        var accepted = new BatchAccepted(batch.BatchId, BatchStatus.PendingFunding, batch.Tasks.Count, batch.MaxCostCents);
+        var accepted = new BatchAccepted(batch.BatchId, BatchStatus.PendingFunding, batch.TaskCount, batch.MaxCostCents);
         if (idempotencyKey is not null)
         {
             await work.RememberAsync(user.Id(), "submit-batch", idempotencyKey, StatusCodes.Status202Accepted, accepted);
@@ -169,7 +172,7 @@ public static class BatchesApi
     }
 
     /// <summary>The caller's batch (or any, for an admin); someone else's batch is answered as not found.</summary>
-    private static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user, bool forUpdate = false) =>
+    internal static async Task<BatchRow> FindOwnedAsync(UnitOfWork work, Guid batchId, ClaimsPrincipal user, bool forUpdate = false) =>
         await work.FindBatchAsync(batchId, forUpdate) is { } batch && user.MayActFor(batch.RequesterId)
             ? batch
             : throw new NotFoundException($"Batch {batchId} was not found.");

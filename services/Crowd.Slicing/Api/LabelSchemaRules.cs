@@ -1,4 +1,4 @@
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 using FluentValidation;
 
 namespace Crowd.Slicing.Api;

@@ -1,7 +1,11 @@
-using Crowd.ServiceDefaults.Labels;
+using System.Text.Json;
+using Crowd.Labels;
 using Crowd.ServiceDefaults.Validation;
 using Crowd.Slicing.Domain;
+using Crowd.Slicing.Options;
 using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.Extensions.Options;
 
 namespace Crowd.Slicing.Api;
 
@@ -9,8 +13,14 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
 {
     public const int MaxItems = 50_000;
 
-    public SubmitBatchValidator()
+    /// <summary>API.md "Limits": an item's <c>metadata</c> is at most 16 KiB as JSON.</summary>
+    public const int MaxMetadataBytes = 16 * 1024;
+
+    public SubmitBatchValidator(IOptions<PlatformOptions> platform)
     {
+        var limits = new TaskLimits(platform.Value.MaxTasksPerItem, platform.Value.MaxTasksPerBatch);
+        var feeBasisPoints = platform.Value.FeeBasisPoints;
+
         RuleFor(b => b.Name).NotEmpty().MaximumLength(200);
         RuleFor(b => b.Modality).NotEmpty().MaximumLength(40);
         RuleFor(b => b.LabelSchema).NotNull().DependentRules(() =>
@@ -19,6 +29,11 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
                 .Must(kind => LabelSchemaRules.ByKind.ContainsKey(kind!))
                 .WithMessage($"Must be one of: {string.Join(", ", LabelSchemaRules.ByKind.Keys)}.");
             RuleFor(b => b.LabelSchema!).SetValidator((_, schema) => LabelSchemaRules.For(schema.Kind));
+            // Severity order only means something between classes of which one is chosen.
+            RuleFor(b => b.LabelSchema!.Ordered).Null()
+                .When(b => b.LabelSchema!.Kind != LabelPayloads.Classification)
+                .WithMessage("Only a classification schema can be ordered.")
+                .WithErrorCode(ValidationFilter.Unprocessable);
         });
         RuleFor(b => b.GuidelinesUrl).Must(BeAbsoluteUri!).When(b => b.GuidelinesUrl is not null).WithMessage("Must be an absolute URL.");
         RuleFor(b => b.CallbackUrl).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.");
@@ -33,6 +48,8 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             RuleFor(b => b.Acceptance!.Threshold).NotNull().GreaterThan(0).LessThanOrEqualTo(1));
         RuleFor(b => b.PricePerAnnotationCents).NotNull().InclusiveBetween(1, 1_000_000);
         RuleForEach(b => b.RequiredQualifications).NotEmpty().MaximumLength(64);
+        RuleFor(b => b.Privacy!.MaxItemSharePerWorker).GreaterThan(0).LessThanOrEqualTo(1)
+            .When(b => b.Privacy?.MaxItemSharePerWorker is not null);
         RuleFor(b => b.Priority).InclusiveBetween(-1000, 1000);
         RuleFor(b => b.Deadline).GreaterThan(_ => DateTimeOffset.UtcNow).When(b => b.Deadline is not null).WithMessage("Must be in the future.");
 
@@ -40,7 +57,7 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             .Must(items => items!.Count <= MaxItems).WithMessage($"At most {MaxItems} items per batch.")
             .Must((batch, items) => ExternalIds(batch).Distinct(StringComparer.Ordinal).Count() == ExternalIds(batch).Count())
             .WithMessage("Each externalId must be unique within the batch, gold items included.");
-        // Every bad item and every PHI key is reported, not only the first.
+        // Every bad item is reported, not only the first.
         RuleForEach(b => b.Items).Cascade(CascadeMode.Continue).SetValidator(new ItemValidator());
         RuleForEach(b => b.Items).Must((batch, item) => FitsSlicing(batch.Slicing, item))
             .WithMessage(b => SlicingNeeds(b.Slicing));
@@ -58,7 +75,89 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         });
         RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold))
             .WithMessage(b => SlicingNeeds(b.Slicing));
+
+        // Every path that holds PHI is named, in items and gold items alike, keys as the requester spelled them.
+        RuleFor(b => b.Items).Custom((_, context) =>
+        {
+            foreach (var finding in PhiFindings(context.InstanceToValidate))
+            {
+                context.AddFailure(new ValidationFailure(finding.Path, finding.Reason)
+                {
+                    ErrorCode = ValidationFilter.Unprocessable, CustomState = ValidationFilter.VerbatimPath,
+                });
+            }
+        });
+
+        // Counted, not cut: a refusal costs the same for 5 million slices as for 5.
+        RuleFor(b => b.Slicing).Custom((_, context) =>
+        {
+            foreach (var failure in TaskCountFailures(context.InstanceToValidate, limits, feeBasisPoints))
+            {
+                context.AddFailure(failure);
+            }
+        });
     }
+
+    private static IEnumerable<PhiFinding> PhiFindings(SubmitBatchRequest batch)
+    {
+        IEnumerable<(string List, int Index, ItemSpec Item)> items = [
+            .. (batch.Items ?? []).Select((item, i) => ("items", i, item)),
+            .. (batch.GoldItems ?? []).Select((gold, i) => ("goldItems", i, (ItemSpec)gold))];
+        foreach (var (list, index, item) in items)
+        {
+            foreach (var (key, value) in item.Metadata ?? [])
+            {
+                foreach (var finding in Phi.FindInMember($"{list}[{index}].metadata", key, value))
+                {
+                    yield return finding;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The items that would give more tasks than one item may (naming the field that makes each too big), then the
+    /// batch if it would give more than a batch may, then a price whose maximum cost does not fit a long. Items whose
+    /// own fields are invalid are left to their rules; nothing is counted until the slicing itself is sound.
+    /// </summary>
+    private static IEnumerable<ValidationFailure> TaskCountFailures(SubmitBatchRequest batch, TaskLimits limits, int feeBasisPoints)
+    {
+        if (BatchMapping.TryPlan(batch.Slicing) is not { } plan || batch.Items is not { Count: > 0 and <= MaxItems } items)
+        {
+            yield break;
+        }
+
+        var countable = items.Select((item, i) => (IsGold: false, Index: i, Item: item))
+            .Concat((batch.GoldItems ?? []).Select((gold, i) => (IsGold: true, Index: i, Item: (ItemSpec)gold)))
+            .Where(i => FitsSlicing(batch.Slicing, i.Item) && i.Item is { SliceCount: null or > 0, Width: null or > 0, Height: null or > 0 })
+            .Select(i => (i.IsGold, i.Index, i.Item.SliceCount, i.Item.Width, i.Item.Height));
+        var check = limits.Check(plan, countable);
+        foreach (var item in check.ItemsOverLimit)
+        {
+            foreach (var field in item.Fields)
+            {
+                yield return Refused(
+                    $"{(item.IsGold ? "goldItems" : "items")}[{item.Index}].{field}",
+                    $"This item would be cut into {Tasks(item.TaskCount)}; at most {limits.PerItem:N0} tasks come from one item.");
+            }
+        }
+
+        if (check.BatchOverLimit)
+        {
+            yield return Refused("slicing", $"This batch would be cut into {Tasks(check.TaskCount)}; at most {limits.PerBatch:N0} tasks make one batch.");
+        }
+        else if (check.ItemsOverLimit.Count == 0
+            && batch is { Redundancy.Max: int redundancyMax and >= 1 and <= 15, PricePerAnnotationCents: long price and >= 1 }
+            && Pricing.TryMaxCostCents(check.TaskCount, redundancyMax, price, feeBasisPoints) is null)
+        {
+            yield return Refused("pricePerAnnotationCents",
+                $"{Tasks(check.TaskCount)} × redundancy.max {redundancyMax} × {price} cents plus the platform fee is beyond any escrow.");
+        }
+    }
+
+    private static string Tasks(long count) => count == long.MaxValue ? "more tasks than can be counted" : $"{count:N0} tasks";
+
+    private static ValidationFailure Refused(string field, string message) => new(field, message) { ErrorCode = ValidationFilter.Unprocessable };
 
     private static IEnumerable<string?> ExternalIds(SubmitBatchRequest batch) =>
         (batch.Items ?? []).Select(i => i.ExternalId).Concat((batch.GoldItems ?? []).Select(g => g.ExternalId));
@@ -82,13 +181,12 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         public ItemValidator()
         {
             RuleFor(i => i.ExternalId).NotEmpty().MaximumLength(200);
-            RuleFor(i => i.ContentUri).NotEmpty().Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
+            RuleFor(i => i.ContentUri).NotEmpty().MaximumLength(2048).Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
             RuleFor(i => i.SliceCount).GreaterThan(0);
             RuleFor(i => i.Width).GreaterThan(0);
             RuleFor(i => i.Height).GreaterThan(0);
-            RuleForEach(i => i.Metadata).Cascade(CascadeMode.Continue).Must(entry => !Phi.IsPatientIdentifying(entry.Key))
-                .WithMessage((_, entry) => $"Metadata key '{entry.Key}' names a patient-identifying DICOM attribute; remove it.")
-                .WithErrorCode(ValidationFilter.Unprocessable);
+            RuleFor(i => i.Metadata).Must(m => m is null || JsonSerializer.SerializeToUtf8Bytes(m).Length <= MaxMetadataBytes)
+                .WithMessage($"At most {MaxMetadataBytes / 1024} KiB of JSON.");
         }
     }
 
@@ -96,8 +194,8 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
     {
         public SlicingValidator()
         {
-            RuleFor(s => s!.Mode).NotEmpty().Must(m => m is Slicer.PerItem or Slicer.SliceWindow or Slicer.Tiles)
-                .WithMessage($"Must be one of: {Slicer.PerItem}, {Slicer.SliceWindow}, {Slicer.Tiles}.");
+            RuleFor(s => s!.Mode).NotEmpty().Must(m => Slicer.Modes.Contains(m))
+                .WithMessage($"Must be one of: {string.Join(", ", Slicer.Modes)}.");
             When(s => s!.Mode == Slicer.SliceWindow, () =>
             {
                 RuleFor(s => s!.Window).NotNull().InclusiveBetween(1, 10_000);
@@ -106,7 +204,8 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             When(s => s!.Mode == Slicer.Tiles, () =>
             {
                 RuleFor(s => s!.TileSize).NotNull().InclusiveBetween(16, 100_000);
-                RuleFor(s => s!.Overlap).GreaterThanOrEqualTo(0).LessThan(s => s!.TileSize ?? int.MaxValue);
+                RuleFor(s => s!.Overlap).GreaterThanOrEqualTo(0).LessThan(s => s!.TileSize ?? int.MaxValue)
+                    .WithMessage("Must be at least 0 and less than slicing.tileSize.");
             });
         }
     }

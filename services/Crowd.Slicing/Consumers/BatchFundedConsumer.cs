@@ -3,7 +3,7 @@ using Crowd.Contracts.Batches;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using Crowd.Data.Audit;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
@@ -15,10 +15,17 @@ namespace Crowd.Slicing.Consumers;
 /// <summary>Escrow is held: the batch opens and its tasks go to the worker pool in chunks.</summary>
 public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOptions> platform) : InboxConsumer<BatchFunded>(database)
 {
-    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<BatchFunded> context)
+    protected override Task HandleAsync(UnitOfWork work, ConsumeContext<BatchFunded> context) =>
+        OpenAsync(work, context.Message.BatchId, platform.Value.ReleaseChunkSize);
+
+    /// <summary>
+    /// Opens the pending batch and writes its release, chunk by chunk, to the outbox of <paramref name="work"/>; a batch
+    /// opened (or ended) already is left as it is. Public for the benchmark, which drives it without a broker.
+    /// </summary>
+    public static async Task OpenAsync(UnitOfWork work, Guid batchId, int chunkSize)
     {
-        var batch = await work.FindBatchAsync(context.Message.BatchId, forUpdate: true)
-            ?? throw new InvalidOperationException($"Funded batch {context.Message.BatchId} is unknown here.");
+        var batch = await work.FindBatchAsync(batchId, forUpdate: true)
+            ?? throw new InvalidOperationException($"Funded batch {batchId} is unknown here.");
         if (batch.Status != BatchStatus.PendingFunding)
         {
             return;
@@ -28,9 +35,31 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
         work.AuditStatus(batch.BatchId, BatchStatus.Open, AuditActor.System, "escrow held; tasks released to workers");
         var schema = JsonDocument.Parse(batch.LabelSchema).RootElement;
         var kind = LabelSchema.From(schema);
-        var tasks = await work.TasksAsync(batch.BatchId);
-        foreach (var chunk in tasks.Chunk(platform.Value.ReleaseChunkSize))
+        var policy = new TaskPolicy
         {
+            SchemaKind = kind.Kind,
+            Classes = kind.Classes,
+            RedundancyMin = batch.RedundancyMin,
+            RedundancyMax = batch.RedundancyMax,
+            AcceptanceThreshold = batch.AcceptanceThreshold,
+            IsGold = false,
+            Unit = kind.Unit,
+            Min = kind.Min,
+            Max = kind.Max,
+            Tolerance = Number(schema, "tolerance"),
+            DiceThreshold = Number(schema, "diceThreshold"),
+        };
+
+        // A page of tasks becomes one TasksReleased, written to the outbox at once: however big the batch, the
+        // process holds one chunk, and every chunk still commits with the batch's opening or not at all.
+        for (var after = -1; ;)
+        {
+            var tasks = await work.TasksAsync(batch.BatchId, after, chunkSize);
+            if (tasks.Count == 0)
+            {
+                break;
+            }
+
             work.Publish(new TasksReleased
             {
                 BatchId = batch.BatchId,
@@ -39,29 +68,27 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
                 RequiredQualifications = batch.RequiredQualifications,
                 Priority = batch.Priority,
                 RewardCents = batch.PricePerAnnotationCents,
-                Tasks = chunk.Select(task => new ReleasedTask
+                MaxItemSharePerWorker = batch.MaxItemSharePerWorker,
+                Tasks = tasks.Select(task => new ReleasedTask
                 {
                     TaskId = task.TaskId,
+                    ItemId = task.ItemId,
+                    ItemTaskCount = task.ItemTaskCount,
                     ContentUri = task.ContentUri,
-                    Slice = task.SliceFrom is { } from ? new SliceRange(from, task.SliceTo!.Value) : null,
+                    Slice = task.SliceFrom is { } from && task.SliceTo is { } to ? new SliceRange(from, to) : null,
                     Tile = BatchStore.ParseTile(task.Tile),
-                    Policy = new TaskPolicy
-                    {
-                        SchemaKind = kind.Kind,
-                        Classes = kind.Classes,
-                        RedundancyMin = batch.RedundancyMin,
-                        RedundancyMax = batch.RedundancyMax,
-                        AcceptanceThreshold = batch.AcceptanceThreshold,
-                        IsGold = task.IsGold,
-                        GoldTruth = task.Truth is null ? null : JsonDocument.Parse(task.Truth).RootElement,
-                        Unit = kind.Unit,
-                        Min = kind.Min,
-                        Max = kind.Max,
-                        Tolerance = Number(schema, "tolerance"),
-                        DiceThreshold = Number(schema, "diceThreshold"),
-                    },
+                    Policy = task.IsGold
+                        ? policy with { IsGold = true, GoldTruth = task.Truth is null ? null : JsonDocument.Parse(task.Truth).RootElement }
+                        : policy,
                 }).ToList(),
             });
+            await work.FlushOutboxAsync();
+            if (tasks.Count < chunkSize)
+            {
+                break;
+            }
+
+            after = tasks[^1].Position;
         }
     }
 

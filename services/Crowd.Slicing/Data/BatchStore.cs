@@ -37,11 +37,12 @@ public sealed record BatchRow
     public DateTime CreatedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
     public DateTime? CancelledAt { get; init; }
+    public double MaxItemSharePerWorker { get; init; }
 }
 
 /// <summary>A task with its item, as the worker pool and the results need it.</summary>
 public sealed record TaskRow(
-    Guid TaskId, int Position, string ExternalId, string ContentUri, int? SliceFrom, int? SliceTo, string? Tile, bool IsGold, string? Truth);
+    Guid TaskId, int Position, Guid ItemId, int? ItemTaskCount, string ExternalId, string ContentUri, int? SliceFrom, int? SliceTo, string? Tile, bool IsGold, string? Truth);
 
 public sealed record ResultRow(
     Guid TaskId, int Position, string ExternalId, int? SliceFrom, int? SliceTo, string? Tile, string Label,
@@ -49,55 +50,67 @@ public sealed record ResultRow(
 
 public static class BatchStore
 {
+    /// <summary>
+    /// A million-task COPY ends with the server checking a million rows' keys: on a busy machine that outlasts the
+    /// 30-second command timeout, which would fail a batch the limits accept.
+    /// </summary>
+    private static readonly TimeSpan CopyTimeout = TimeSpan.FromMinutes(5);
+
     private const string BatchColumns = """
         batch_id, requester_id, name, modality, label_schema::text AS label_schema, guidelines_url, redundancy_min, redundancy_max,
         acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications, priority,
         status, rejection_reason, task_count, max_cost_cents, finalized_count, accepted_count, escalated_count, excluded_count,
-        annotation_count, created_at, completed_at, cancelled_at
+        annotation_count, created_at, completed_at, cancelled_at, max_item_share_per_worker
         """;
 
+    /// <summary>
+    /// Writes the batch row, then its items and tasks with binary COPY, all in the unit of work's transaction: the tasks
+    /// are cut as they are copied, so however many there are, the process holds one at a time.
+    /// </summary>
     public static async Task InsertAsync(this UnitOfWork work, NewBatch batch)
     {
-        var request = batch.Request;
+        var submission = batch.Submission;
         const string insertBatch = """
             INSERT INTO batches (batch_id, requester_id, name, modality, label_schema, guidelines_url, slicing, redundancy_min,
                 redundancy_max, acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications,
-                priority, deadline, callback_url, status, task_count, max_cost_cents)
+                priority, deadline, callback_url, status, task_count, max_cost_cents, max_item_share_per_worker)
             VALUES (@BatchId, @RequesterId, @Name, @Modality, @LabelSchema::jsonb, @GuidelinesUrl, @Slicing::jsonb, @RedundancyMin,
                 @RedundancyMax, @Threshold, @Price, @FeeBasisPoints, @RequiredQualifications, @Priority, @Deadline, @CallbackUrl,
-                @Status, @TaskCount, @MaxCostCents)
+                @Status, @TaskCount, @MaxCostCents, @MaxItemSharePerWorker)
             """;
         await work.ExecuteAsync(insertBatch, new
         {
             batch.BatchId,
             batch.RequesterId,
-            request.Name,
-            request.Modality,
-            LabelSchema = JsonSerializer.Serialize(request.LabelSchema, JsonSerializerOptions.Web),
-            request.GuidelinesUrl,
-            Slicing = JsonSerializer.Serialize(request.Slicing, JsonSerializerOptions.Web),
-            RedundancyMin = request.Redundancy!.Min,
-            RedundancyMax = request.Redundancy.Max,
-            Threshold = request.Acceptance!.Threshold,
-            Price = request.PricePerAnnotationCents,
+            submission.Name,
+            submission.Modality,
+            LabelSchema = JsonSerializer.Serialize(submission.LabelSchema, JsonSerializerOptions.Web),
+            submission.GuidelinesUrl,
+            Slicing = SlicingJson(submission.Slicing),
+            submission.RedundancyMin,
+            submission.RedundancyMax,
+            Threshold = submission.AcceptanceThreshold,
+            Price = submission.PricePerAnnotationCents,
             batch.FeeBasisPoints,
-            RequiredQualifications = (request.RequiredQualifications ?? []).ToArray(),
-            Priority = request.Priority ?? 0,
-            Deadline = request.Deadline?.UtcDateTime,
-            request.CallbackUrl,
+            RequiredQualifications = submission.RequiredQualifications.ToArray(),
+            submission.Priority,
+            Deadline = submission.Deadline?.UtcDateTime,
+            submission.CallbackUrl,
             Status = BatchStatus.PendingFunding,
-            TaskCount = batch.Tasks.Count,
+            batch.TaskCount,
             batch.MaxCostCents,
+            submission.MaxItemSharePerWorker,
         });
 
         // Binary COPY: a 50,000-item batch is two round trips, not 100,000.
         await using (var items = await work.Connection.BeginBinaryImportAsync(
-            "COPY items (item_id, batch_id, external_id, content_uri, slice_count, width, height, metadata, is_gold, truth) FROM STDIN (FORMAT BINARY)"))
+            "COPY items (item_id, batch_id, external_id, content_uri, slice_count, width, height, metadata, is_gold, truth, task_count) FROM STDIN (FORMAT BINARY)"))
         {
-            foreach (var item in batch.Items)
+            items.Timeout = CopyTimeout;
+            foreach (var (itemId, item, taskCount) in batch.Items)
             {
                 await items.StartRowAsync();
-                await items.WriteAsync(item.ItemId, NpgsqlDbType.Uuid);
+                await items.WriteAsync(itemId, NpgsqlDbType.Uuid);
                 await items.WriteAsync(batch.BatchId, NpgsqlDbType.Uuid);
                 await items.WriteAsync(item.ExternalId, NpgsqlDbType.Text);
                 await items.WriteAsync(item.ContentUri, NpgsqlDbType.Text);
@@ -107,6 +120,7 @@ public static class BatchStore
                 await WriteJsonAsync(items, item.Metadata);
                 await items.WriteAsync(item.IsGold, NpgsqlDbType.Boolean);
                 await WriteJsonAsync(items, item.Truth);
+                await items.WriteAsync(taskCount, NpgsqlDbType.Integer);
             }
 
             await items.CompleteAsync();
@@ -115,7 +129,8 @@ public static class BatchStore
         await using (var tasks = await work.Connection.BeginBinaryImportAsync(
             "COPY tasks (task_id, batch_id, item_id, position, slice_from, slice_to, tile, is_gold) FROM STDIN (FORMAT BINARY)"))
         {
-            foreach (var task in batch.Tasks)
+            tasks.Timeout = CopyTimeout;
+            foreach (var task in batch.Tasks())
             {
                 await tasks.StartRowAsync();
                 await tasks.WriteAsync(task.TaskId, NpgsqlDbType.Uuid);
@@ -124,13 +139,29 @@ public static class BatchStore
                 await tasks.WriteAsync(task.Position, NpgsqlDbType.Integer);
                 await WriteNullableAsync(tasks, task.Slice?.From);
                 await WriteNullableAsync(tasks, task.Slice?.To);
-                await WriteJsonAsync(tasks, task.Tile is null ? null : JsonSerializer.SerializeToElement(task.Tile, JsonSerializerOptions.Web));
+                if (task.Tile is { } tile)
+                {
+                    await tasks.WriteAsync(JsonSerializer.Serialize(tile, JsonSerializerOptions.Web), NpgsqlDbType.Jsonb);
+                }
+                else
+                {
+                    await tasks.WriteNullAsync();
+                }
+
                 await tasks.WriteAsync(task.IsGold, NpgsqlDbType.Boolean);
             }
 
             await tasks.CompleteAsync();
         }
     }
+
+    /// <summary>The stored <c>slicing</c> keeps the request's shape: mode, window, stride, tileSize, overlap.</summary>
+    private static string SlicingJson(SlicingPlan plan) => JsonSerializer.Serialize(plan switch
+    {
+        SliceWindowSlicing w => new { mode = plan.Mode, window = (int?)w.Window, stride = (int?)w.Stride, tileSize = (int?)null, overlap = (int?)null },
+        TileSlicing t => new { mode = plan.Mode, window = (int?)null, stride = (int?)null, tileSize = (int?)t.TileSize, overlap = (int?)t.Overlap },
+        _ => new { mode = plan.Mode, window = (int?)null, stride = (int?)null, tileSize = (int?)null, overlap = (int?)null },
+    });
 
     /// <summary>A batch's state change leaves a trace: <c>batch.{status}</c>, by whoever caused it.</summary>
     public static void AuditStatus(this UnitOfWork work, Guid batchId, string status, AuditActor actor, string? detail = null) =>
@@ -155,28 +186,35 @@ public static class BatchStore
         return (await connection.QueryAsync<BatchRow>(sql, new { requesterId, status, after, limit })).ToList();
     }
 
-    public static async Task<IReadOnlyList<TaskRow>> TasksAsync(this UnitOfWork work, Guid batchId)
+    /// <summary>
+    /// The batch's tasks after <paramref name="afterPosition"/> in position order, at most <paramref name="limit"/>: a keyset
+    /// page on (batch_id, position), so releasing a million tasks reads them a chunk at a time, each page as cheap as the first.
+    /// </summary>
+    public static async Task<IReadOnlyList<TaskRow>> TasksAsync(this UnitOfWork work, Guid batchId, int afterPosition, int limit)
     {
         const string sql = """
-            SELECT t.task_id, t.position, i.external_id, i.content_uri, t.slice_from, t.slice_to, t.tile::text AS tile,
-                   t.is_gold, i.truth::text AS truth
+            SELECT t.task_id, t.position, t.item_id, i.task_count AS item_task_count, i.external_id, i.content_uri,
+                   t.slice_from, t.slice_to, t.tile::text AS tile, t.is_gold, i.truth::text AS truth
             FROM tasks t JOIN items i ON i.item_id = t.item_id
-            WHERE t.batch_id = @batchId
+            WHERE t.batch_id = @batchId AND t.position > @afterPosition
             ORDER BY t.position
+            LIMIT @limit
             """;
-        return (await work.QueryAsync<TaskRow>(sql, new { batchId })).ToList();
+        return (await work.QueryAsync<TaskRow>(sql, new { batchId, afterPosition, limit })).ToList();
     }
 
     public static async Task<IReadOnlyList<ResultRow>> ResultsAsync(this NpgsqlDataSource dataSource, Guid batchId, int afterPosition, int limit)
     {
-        // Gold tasks measure workers; they are never part of a requester's results.
+        // Gold tasks measure workers; they are never part of a requester's results. The page is walked on tasks'
+        // (batch_id, position) index, each task's result found by its key: every page of a million-task export costs
+        // the same, where filtering results by batch_id (no index) scanned them all for each page.
         const string sql = """
             SELECT t.task_id, t.position, i.external_id, t.slice_from, t.slice_to, t.tile::text AS tile, r.label::text AS label,
                    r.confidence, r.agreement, r.annotation_count, r.source
             FROM results r
             JOIN tasks t ON t.task_id = r.task_id
             JOIN items i ON i.item_id = t.item_id
-            WHERE r.batch_id = @batchId AND NOT t.is_gold AND t.position > @afterPosition
+            WHERE t.batch_id = @batchId AND r.batch_id = @batchId AND NOT t.is_gold AND t.position > @afterPosition
             ORDER BY t.position
             LIMIT @limit
             """;

@@ -1,45 +1,84 @@
 using System.Text.Json;
 using Crowd.Contracts.Tasks;
-using Crowd.Slicing.Api;
 
 namespace Crowd.Slicing.Domain;
 
-public sealed record NewItem(Guid ItemId, string ExternalId, string ContentUri, int? SliceCount, int? Width, int? Height,
-    JsonElement? Metadata, bool IsGold, JsonElement? Truth);
+/// <summary>The batch's <c>labelSchema</c>, validated: what each kind needs is present, what it may not have is absent.</summary>
+/// <param name="Ordered">Classification only: the classes go from least to most severe (an item's stitched label is its most severe task label).</param>
+public sealed record BatchLabelSchema(
+    string Kind, IReadOnlyList<string> Classes, string? Unit, double? Min, double? Max, double? Tolerance, double? DiceThreshold,
+    bool? Ordered);
+
+/// <summary>An item as the requester submitted it, validated; gold items carry their known answer.</summary>
+public sealed record ItemSubmission(
+    string ExternalId, string ContentUri, int? SliceCount, int? Width, int? Height, JsonElement? Metadata, bool IsGold, JsonElement? Truth);
+
+/// <summary>A <c>POST /v1/batches</c> body once validation has passed: every field the contract requires is present.</summary>
+public sealed record BatchSubmission(
+    string Name,
+    string Modality,
+    BatchLabelSchema LabelSchema,
+    string? GuidelinesUrl,
+    SlicingPlan Slicing,
+    int RedundancyMin,
+    int RedundancyMax,
+    double AcceptanceThreshold,
+    long PricePerAnnotationCents,
+    IReadOnlyList<string> RequiredQualifications,
+    int Priority,
+    DateTimeOffset? Deadline,
+    string? CallbackUrl,
+    double MaxItemSharePerWorker,
+    IReadOnlyList<ItemSubmission> Items);
+
+/// <summary>An item with its id and how many tasks it is cut into.</summary>
+public sealed record NewItem(Guid ItemId, ItemSubmission Item, int TaskCount);
 
 public sealed record NewTask(Guid TaskId, Guid ItemId, int Position, SliceRange? Slice, TileRegion? Tile, bool IsGold);
 
-/// <summary>A validated batch, cut into tasks and priced, ready to be stored.</summary>
+/// <summary>
+/// A validated batch, counted and priced, ready to be stored. Its tasks are not held: <see cref="Tasks"/> cuts them
+/// one at a time as the store writes them, so a batch of a million tasks costs the memory of one.
+/// </summary>
 public sealed record NewBatch(
     Guid BatchId,
     string RequesterId,
-    SubmitBatchRequest Request,
+    BatchSubmission Submission,
     int FeeBasisPoints,
     IReadOnlyList<NewItem> Items,
-    IReadOnlyList<NewTask> Tasks,
+    int TaskCount,
     long MaxCostCents)
 {
-    public static NewBatch Create(string requesterId, SubmitBatchRequest request, int feeBasisPoints)
+    /// <summary>The platform fee charged on top of each annotation's reward.</summary>
+    public long FeeCentsPerAnnotation => Pricing.FeeCentsPerAnnotation(Submission.PricePerAnnotationCents, FeeBasisPoints);
+
+    /// <exception cref="OverflowException">
+    /// The batch is beyond what validation lets through (more tasks than an int, or a maximum cost beyond a long).
+    /// </exception>
+    public static NewBatch Create(string requesterId, BatchSubmission submission, int feeBasisPoints)
     {
-        var items = request.Items!.Concat<ItemSpec>(request.GoldItems ?? [])
-            .Select(i => new NewItem(
-                Guid.CreateVersion7(), i.ExternalId!, i.ContentUri!, i.SliceCount, i.Width, i.Height, ToJson(i.Metadata),
-                IsGold: i is GoldItemSpec, Truth: (i as GoldItemSpec)?.Truth))
+        var items = submission.Items
+            .Select(i => new NewItem(Guid.CreateVersion7(), i, checked((int)Slicer.Count(submission.Slicing, i.SliceCount, i.Width, i.Height))))
             .ToList();
-
-        var tasks = new List<NewTask>();
-        foreach (var item in items)
-        {
-            foreach (var cut in Slicer.Cut(request.Slicing!, item.SliceCount, item.Width, item.Height))
-            {
-                tasks.Add(new NewTask(Guid.CreateVersion7(), item.ItemId, tasks.Count, cut.Slice, cut.Tile, item.IsGold));
-            }
-        }
-
-        var maxCost = Pricing.MaxCostCents(tasks.Count, request.Redundancy!.Max!.Value, request.PricePerAnnotationCents!.Value, feeBasisPoints);
-        return new NewBatch(Guid.CreateVersion7(), requesterId, request, feeBasisPoints, items, tasks, maxCost);
+        var taskCount = checked((int)items.Sum(i => (long)i.TaskCount));
+        var maxCost = Pricing.MaxCostCents(taskCount, submission.RedundancyMax, submission.PricePerAnnotationCents, feeBasisPoints);
+        return new NewBatch(Guid.CreateVersion7(), requesterId, submission, feeBasisPoints, items, taskCount, maxCost);
     }
 
-    private static JsonElement? ToJson(Dictionary<string, JsonElement>? metadata) =>
-        metadata is null ? null : JsonSerializer.SerializeToElement(metadata);
+    /// <summary>
+    /// The batch's tasks in position order (0, 1, …), cut lazily. Each enumeration makes new task ids: enumerate once,
+    /// while storing.
+    /// </summary>
+    public IEnumerable<NewTask> Tasks()
+    {
+        var position = 0;
+        foreach (var item in Items)
+        {
+            var size = item.Item;
+            foreach (var cut in Slicer.Cut(Submission.Slicing, size.SliceCount, size.Width, size.Height))
+            {
+                yield return new NewTask(Guid.CreateVersion7(), item.ItemId, position++, cut.Slice, cut.Tile, size.IsGold);
+            }
+        }
+    }
 }

@@ -15,9 +15,25 @@ public static class Pricing
     /// taskCount × redundancy.max × price × (1 + fee), rounded up to a cent. Payouts charges each annotation its
     /// price plus <see cref="FeeCentsPerAnnotation"/>, so the escrow held here always covers the most that can be paid from it.
     /// </summary>
-    public static long MaxCostCents(int taskCount, int redundancyMax, long pricePerAnnotationCents, int feeBasisPoints)
+    /// <exception cref="OverflowException">The figure does not fit in a long; see <see cref="TryMaxCostCents"/>.</exception>
+    public static long MaxCostCents(long taskCount, int redundancyMax, long pricePerAnnotationCents, int feeBasisPoints)
     {
-        var scaled = checked((long)taskCount * redundancyMax * pricePerAnnotationCents * (10_000 + feeBasisPoints));
+        var scaled = checked(taskCount * redundancyMax * pricePerAnnotationCents * (10_000 + feeBasisPoints));
         return (scaled + 9_999) / 10_000;
+    }
+
+    /// <summary><see cref="MaxCostCents"/>, or null when it (or an intermediate product) does not fit in a long: a price to refuse, not a crash.</summary>
+    public static long? TryMaxCostCents(long taskCount, int redundancyMax, long pricePerAnnotationCents, int feeBasisPoints)
+    {
+        try
+        {
+            var cost = MaxCostCents(taskCount, redundancyMax, pricePerAnnotationCents, feeBasisPoints);
+            // The rounding's + 9,999 must not wrap either.
+            return cost >= 0 ? cost : null;
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
     }
 }

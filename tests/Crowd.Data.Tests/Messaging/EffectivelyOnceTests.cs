@@ -135,6 +135,54 @@ public sealed class EffectivelyOnceTests : MessagingFixture
         Assert.That(inArrivalOrder, Is.EqualTo(Enumerable.Range(1, count + 50).ToArray()));
     }
 
+    [Test]
+    public async Task FlushOutbox_LongTransaction_DeliversAfterEarlierCommitsAndInItsOwnOrder()
+    {
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
+        await using (var release = await host.Database.BeginAsync())
+        {
+            // Written early in two flushes, the last one at commit: the way a big release writes its chunks. Their own
+            // order is kept because they share an ordering key (unkeyed rows go out in any order).
+            for (var i = 1; i <= 3; i++)
+            {
+                release.Publish(new Ping { Producer = "long", Sequence = i }, orderingKey: "long");
+            }
+
+            await release.FlushOutboxAsync();
+            release.Publish(new Ping { Producer = "long", Sequence = 4 }, orderingKey: "long");
+            await release.FlushOutboxAsync();
+            release.Publish(new Ping { Producer = "long", Sequence = 5 }, orderingKey: "long");
+
+            // Another transaction commits while this one is open: its message was committed first, so it goes first.
+            await PublishAsync(host, "short", 1);
+            await WaitForReceivedAsync(host, 1);
+            await release.CommitAsync();
+        }
+
+        await WaitForReceivedAsync(host, 6);
+        var inArrivalOrder = await host.QueryScalarAsync<string[]>("SELECT array_agg(producer || ':' || sequence ORDER BY position) FROM received");
+
+        Assert.That(inArrivalOrder, Is.EqualTo(new[] { "short:1", "long:1", "long:2", "long:3", "long:4", "long:5" }));
+    }
+
+    [Test]
+    public async Task FlushOutbox_RolledBack_PublishesNothing()
+    {
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
+        await using (var rolledBack = await host.Database.BeginAsync())
+        {
+            rolledBack.Publish(new Ping { Producer = "rolled-back", Sequence = 1 });
+            await rolledBack.FlushOutboxAsync();
+        }
+
+        await PublishAsync(host, "committed", 1);
+        await WaitForReceivedAsync(host, 1);
+        await Task.Delay(500);
+
+        Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM received WHERE producer = 'rolled-back'"), Is.Zero);
+        Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM outbox"), Is.EqualTo(1));
+    }
+
     private static async Task PublishAsync(MessagingHost host, string producer, int sequence)
     {
         await using var work = await host.Database.BeginAsync();

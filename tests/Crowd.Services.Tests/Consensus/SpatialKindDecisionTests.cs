@@ -118,6 +118,24 @@ public sealed class SpatialKindDecisionTests
             Masks("""[{ "label": "nodule", "width": 8, "height": 2, "rle": [0, 2, 4, 2] }]"""), Masks(Drawn[0])), Is.False);
 
     [Test]
+    public void Segmentation_OneClassOnTwoSlices_IsVotedPerSlice()
+    {
+        // 4 × 4 images. Slice 7: {0, 1} twice and nothing once: majority {0, 1}. Slice 8: {5} once only: no majority, empty.
+        // w0 and w1 agree on slice 7 (Dice 1) and their empty slice 8 with the empty consensus (Dice 1); w2 left slice 7
+        // empty (Dice 0 with {0, 1}) and drew {5} where the consensus is empty (Dice 0): 2 of 3 agree.
+        var decision = DecideSegmentation(
+            [
+                """[{ "label": "nodule", "width": 4, "height": 4, "rle": [0, 2], "slice": 7 }]""",
+                """[{ "label": "nodule", "width": 4, "height": 4, "rle": [0, 2], "slice": 7 }]""",
+                """[{ "label": "nodule", "width": 4, "height": 4, "rle": [5, 1], "slice": 8 }]""",
+            ],
+            diceThreshold: null, min: 3, max: 3, threshold: 0.6);
+
+        Assert.That(decision.Candidate.GetRawText(), Is.EqualTo("""{"masks":[{"label":"nodule","width":4,"height":4,"rle":[0,2],"slice":7}]}"""));
+        Assert.That(decision.Confidence, Is.EqualTo(2.0 / 3).Within(1e-12));
+    }
+
+    [Test]
     public void Lesson_SpatialKindsTeachNoReliability() =>
         Assert.That(new BboxKind().Lesson(Policy("bbox", 1, 3, 0.5), Boxes($"[{A}]"), Boxes($"[{A}]")), Is.Null);
 

@@ -37,4 +37,29 @@ public sealed class PricingTests
     {
         Assert.That(Pricing.SpentCents(819, 40, 1000), Is.EqualTo(819 * 44));
     }
+
+    [Test]
+    public void TryMaxCostCents_ProductBeyondALong_IsNullNotAnException()
+    {
+        // 10^12 tasks × 15 × 10^6 cents overflows a long long before the fee is applied.
+        Assert.That(Pricing.TryMaxCostCents(1_000_000_000_000, 15, 1_000_000, 1000), Is.Null);
+        Assert.That(() => Pricing.MaxCostCents(1_000_000_000_000, 15, 1_000_000, 1000), Throws.TypeOf<OverflowException>());
+    }
+
+    [Test]
+    public void TryMaxCostCents_RoundingWouldWrap_IsNull()
+    {
+        // taskCount × 10,000 fits a long but lies within 9,999 of long.MaxValue: rounding up would wrap.
+        const long fits = (long.MaxValue - 9_999) / 10_000;
+        Assert.That(Pricing.TryMaxCostCents(fits, 1, 1, 0), Is.EqualTo(fits));
+        Assert.That(Pricing.TryMaxCostCents(long.MaxValue / 10_000, 1, 1, 0), Is.Null);
+        Assert.That(Pricing.TryMaxCostCents(long.MaxValue / 10_000 + 1, 1, 1, 0), Is.Null);
+    }
+
+    [Test]
+    public void TryMaxCostCents_LargestBatchAtTheHighestPrice_Fits()
+    {
+        // The default limits (10^6 tasks) with redundancy.max 15 and the highest price: 1.65 × 10^17 scaled, well within a long.
+        Assert.That(Pricing.TryMaxCostCents(1_000_000, 15, 1_000_000, 1000), Is.EqualTo(16_500_000_000_000));
+    }
 }

@@ -3,7 +3,7 @@ using Crowd.Consensus.Engine.Agreement;
 using Crowd.Consensus.Engine.Measurements;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Contracts.Tasks;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 
 namespace Crowd.Consensus.Domain.Kinds;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Contracts.Tasks;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 
 namespace Crowd.Consensus.Domain.Kinds;
 

@@ -2,18 +2,18 @@ using System.Text.Json;
 using Crowd.Consensus.Engine.Geometry;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Contracts.Tasks;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Labels;
 
 namespace Crowd.Consensus.Domain.Kinds;
 
 /// <summary>
-/// A binary mask per class (API.md: "per-pixel consensus; agreement is the mean pairwise Dice coefficient"). Per class, the
-/// consensus mask is the engine's per-pixel <see cref="MaskFusion.MajorityVote"/> (more than half; a class an annotator
+/// A binary mask per class and slice (API.md: "per-pixel consensus; agreement is the mean pairwise Dice coefficient"). Per
+/// class (and slice, on a series: each slice someone drew on is voted on its own), the consensus mask is the engine's per-pixel <see cref="MaskFusion.MajorityVote"/> (more than half; a class an annotator
 /// left without a mask counts as empty). An annotation agrees when, for every class, its Dice with the consensus mask is
-/// ≥ the schema's <c>diceThreshold</c> (default 0.8; two empty masks have Dice 1). Accepted once there are
+/// ≥ the schema's <c>diceThreshold</c> (default 0.8; two empty masks have Dice 1), on every slice. Accepted once there are
 /// redundancy.min annotations and the agreeing share is ≥ the threshold; else more until redundancy.max; then QA. The
 /// final label holds the non-empty consensus masks; <c>confidence</c> is the agreeing share; <c>agreement</c> the mean
-/// pairwise Dice, averaged over the classes someone marked (1 when nobody marked anything).
+/// pairwise Dice, averaged over the classes (and slices) someone marked (1 when nobody marked anything).
 /// </summary>
 /// <remarks>
 /// The item's size is not known to consensus, so the task's size is the one most of its masks have (the first such on a
@@ -31,15 +31,15 @@ public sealed class SegmentationKind : IConsensusKind
         var masks = annotations.Select(a => MaskShape.Masks(a.Payload)).ToList();
         var size = masks.SelectMany(m => m.Values).GroupBy(m => (m.Width, m.Height)).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
         var empty = new RleMask(size.Width, size.Height, []);
-        var consensus = new List<KeyValuePair<string, RleMask>>();
+        var consensus = new List<KeyValuePair<MaskKey, RleMask>>();
         var dice = new List<double>();
-        foreach (var name in policy.Classes)
+        foreach (var key in Keys(policy, masks))
         {
-            var drawn = masks.Select(m => m.TryGetValue(name, out var mask) && mask.Width == size.Width && mask.Height == size.Height ? mask : empty).ToList();
+            var drawn = masks.Select(m => m.TryGetValue(key, out var mask) && mask.Width == size.Width && mask.Height == size.Height ? mask : empty).ToList();
             var voted = MaskFusion.MajorityVote(drawn);
             if (voted.Area > 0)
             {
-                consensus.Add(new(name, voted));
+                consensus.Add(new(key, voted));
             }
 
             if (drawn.Any(m => m.Area > 0))
@@ -59,7 +59,7 @@ public sealed class SegmentationKind : IConsensusKind
         var own = MaskShape.Masks(payload);
         var final = MaskShape.Masks(finalLabel);
         var threshold = policy.DiceThreshold ?? DefaultDiceThreshold;
-        return policy.Classes.All(name => (own.GetValueOrDefault(name), final.GetValueOrDefault(name)) switch
+        return Keys(policy, [own, final]).All(key => (own.GetValueOrDefault(key), final.GetValueOrDefault(key)) switch
         {
             (null, null) => true,
             // A missing mask is empty: Dice 1 with an empty one, else 0.
@@ -67,6 +67,13 @@ public sealed class SegmentationKind : IConsensusKind
             (null, { } mask) => mask.Area == 0,
             ({ } mask, { } other) => mask.Width == other.Width && mask.Height == other.Height && Overlap.Dice(mask, other) >= threshold,
         });
+    }
+
+    /// <summary>Each class (in schema order) on each slice anyone drew it on; a class nobody drew is empty everywhere and decides nothing.</summary>
+    private static IEnumerable<MaskKey> Keys(TaskPolicy policy, IEnumerable<IReadOnlyDictionary<MaskKey, RleMask>> masks)
+    {
+        var drawn = masks.SelectMany(m => m.Keys).Distinct().ToList();
+        return policy.Classes.SelectMany(name => drawn.Where(k => k.Label == name).OrderBy(k => k.Slice));
     }
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;

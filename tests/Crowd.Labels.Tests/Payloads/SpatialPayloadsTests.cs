@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Crowd.ServiceDefaults.Labels;
+using Crowd.Consensus.Engine.Geometry;
 
-namespace Crowd.Services.Tests.Assignment;
+namespace Crowd.Labels.Tests.Payloads;
 
 /// <summary>The payload shapes of bbox and segmentation.</summary>
 public sealed class SpatialPayloadsTests
@@ -44,6 +44,7 @@ public sealed class SpatialPayloadsTests
     [TestCase("""{ "masks": [] }""")]
     [TestCase("""{ "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 2, 2, 2, 15, 1] } ] }""")]
     [TestCase("""{ "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [] }, { "label": "oedema", "width": 4, "height": 4, "rle": [3, 1] } ] }""")]
+    [TestCase("""{ "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 1], "slice": 41 }, { "label": "lesion", "width": 4, "height": 4, "rle": [3, 1], "slice": 42 } ] }""")]
     public void Misfit_MasksInsideSchema_IsNone(string payload) =>
         Assert.That(LabelPayloads.Misfit(Segmentation, Json(payload), "annotation"), Is.Null);
 
@@ -60,6 +61,10 @@ public sealed class SpatialPayloadsTests
     [TestCase("""[ { "label": "tumour", "width": 4, "height": 4, "rle": [] } ]""", "annotation.masks[0].label")]
     [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [] }, { "label": "lesion", "width": 4, "height": 4, "rle": [1, 1] } ]""", "annotation.masks[1].label")]
     [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [], "area": 0 } ]""", "annotation.masks[0].area")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [], "slice": 3 }, { "label": "lesion", "width": 4, "height": 4, "rle": [], "slice": 3 } ]""", "annotation.masks[1].label")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [], "slice": -1 } ]""", "annotation.masks[0].slice")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [], "slice": 2.5 } ]""", "annotation.masks[0].slice")]
+    [TestCase("""[ { "label": "lesion", "width": 4, "height": 4, "rle": [], "slice": null } ]""", "annotation.masks[0].slice")]
     public void Misfit_MaskOutsideSchema_NamesTheField(string masks, string field) =>
         Assert.That(LabelPayloads.Misfit(Segmentation, Json($$"""{ "masks": {{masks}} }"""), "annotation")?.Field, Is.EqualTo(field));
 
@@ -68,6 +73,23 @@ public sealed class SpatialPayloadsTests
         Assert.That(LabelPayloads.Display("segmentation", Json("""
             { "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 2, 4, 2] }, { "label": "oedema", "width": 4, "height": 4, "rle": [] } ] }
             """)), Is.EqualTo("lesion=4px"));
+
+    [Test]
+    public void Masks_OneClassOnTwoSlices_AreTwoMasks()
+    {
+        var masks = MaskShape.Masks(Json("""
+            { "masks": [ { "label": "lesion", "width": 4, "height": 4, "rle": [0, 2], "slice": 7 }, { "label": "lesion", "width": 4, "height": 4, "rle": [5, 3], "slice": 8 } ] }
+            """));
+        Assert.That(masks.ToDictionary(m => m.Key, m => m.Value.Area), Is.EquivalentTo(new Dictionary<MaskKey, long> { [new("lesion", 7)] = 2, [new("lesion", 8)] = 3 }));
+    }
+
+    [Test]
+    public void Payload_MasksWithAndWithoutSlice_WritesSliceOnlyWhereThereIsOne()
+    {
+        var payload = MaskShape.Payload([new(new MaskKey("lesion", 4), new RleMask(2, 2, [0, 1])), new(new MaskKey("oedema", null), new RleMask(2, 2, []))]);
+        Assert.That(payload.GetRawText(), Is.EqualTo(
+            """{"masks":[{"label":"lesion","width":2,"height":2,"rle":[0,1],"slice":4},{"label":"oedema","width":2,"height":2,"rle":[]}]}"""));
+    }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 }

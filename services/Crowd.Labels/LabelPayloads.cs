@@ -2,10 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using Crowd.Contracts.Tasks;
 
-namespace Crowd.ServiceDefaults.Labels;
+namespace Crowd.Labels;
 
-/// <summary>A batch's label schema as every service reads it (API.md <c>labelSchema</c>), whatever carried it.</summary>
-public sealed record LabelSchema(string Kind, IReadOnlyList<string> Classes, string? Unit = null, double? Min = null, double? Max = null)
+/// <summary>
+/// A batch's label schema as every service reads it (API.md <c>labelSchema</c>), whatever carried it. <see cref="Ordered"/>:
+/// classification classes go from least to most severe (stitching takes an item's most severe task label).
+/// </summary>
+public sealed record LabelSchema(
+    string Kind, IReadOnlyList<string> Classes, string? Unit = null, double? Min = null, double? Max = null, bool Ordered = false)
 {
     public static LabelSchema From(TaskPolicy policy) => new(policy.SchemaKind, policy.Classes, policy.Unit, policy.Min, policy.Max);
 
@@ -17,7 +21,8 @@ public sealed record LabelSchema(string Kind, IReadOnlyList<string> Classes, str
             : [],
         schema.TryGetProperty("unit", out var unit) && unit.ValueKind == JsonValueKind.String ? unit.GetString() : null,
         Number(schema, "min"),
-        Number(schema, "max"));
+        Number(schema, "max"),
+        schema.TryGetProperty("ordered", out var ordered) && ordered.ValueKind == JsonValueKind.True);
 
     private static double? Number(JsonElement schema, string name) =>
         schema.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Crowd.Consensus.Engine.Geometry;
 
-namespace Crowd.ServiceDefaults.Labels;
+namespace Crowd.Labels;
 
 /// <summary>
 /// <c>{ "boxes": [ { "label", "x", "y", "w", "h", "slice"? } ] }</c>: boxes in pixels, each of one of the schema's classes,

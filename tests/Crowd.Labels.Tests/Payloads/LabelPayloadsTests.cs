@@ -1,9 +1,8 @@
 using System.Text.Json;
-using Crowd.ServiceDefaults.Labels;
 
-namespace Crowd.Services.Tests.Assignment;
+namespace Crowd.Labels.Tests.Payloads;
 
-/// <summary>The payload shapes of multilabel and measurement (classification's are in <see cref="AnnotationSchemaTests"/>).</summary>
+/// <summary>The payload shapes of multilabel and measurement (classification's are checked through assignment's AnnotationSchemaTests).</summary>
 public sealed class LabelPayloadsTests
 {
     private static readonly LabelSchema Multilabel = new("multilabel", ["effusion", "nodule", "fracture"]);

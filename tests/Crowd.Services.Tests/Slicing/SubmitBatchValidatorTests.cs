@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Crowd.ServiceDefaults.Validation;
+using Crowd.Slicing.Api;
+using Crowd.Slicing.Domain;
+using Crowd.Slicing.Options;
+using FluentValidation.Results;
+
+namespace Crowd.Services.Tests.Slicing;
+
+public sealed class SubmitBatchValidatorTests
+{
+    private static readonly SubmitBatchValidator Validator = new(Microsoft.Extensions.Options.Options.Create(new PlatformOptions()));
+
+    [Test]
+    public void Validate_FiveMillionSlicesWindowOne_IsRefusedInMillisecondsNamingSliceCount()
+    {
+        var request = Series(5_000_000, items: 1);
+
+        var clock = Stopwatch.StartNew();
+        var errors = Errors(Validator.Validate(request));
+        clock.Stop();
+
+        Assert.That(errors.Keys, Does.Contain("items[0].sliceCount").And.Contain("slicing"));
+        Assert.That(errors.Values.SelectMany(e => e).All(e => e.ErrorCode == ValidationFilter.Unprocessable), Is.True);
+        Assert.That(clock.ElapsedMilliseconds, Is.LessThan(500));
+    }
+
+    [Test]
+    public void Validate_IntMaxValueSlicesWindowOne_IsRefusedNotCut() =>
+        Assert.That(Errors(Validator.Validate(Series(int.MaxValue, items: 1))).Keys, Does.Contain("items[0].sliceCount"));
+
+    [Test]
+    public void Validate_ItemsWithinButBatchOver_NamesSlicingOnly()
+    {
+        var errors = Errors(Validator.Validate(Series(100_000, items: 11)));
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "slicing" }));
+    }
+
+    [Test]
+    public void Validate_WithinBothLimits_IsValid() =>
+        Assert.That(Validator.Validate(Series(100_000, items: 10)).IsValid, Is.True);
+
+    [Test]
+    public void Validate_GiantTileSide_NamesWidth()
+    {
+        var request = Series(1, items: 1) with
+        {
+            Slicing = new SlicingSpec { Mode = Slicer.Tiles, TileSize = 16, Overlap = 0 },
+            Items = [new ItemSpec { ExternalId = "wsi", ContentUri = "s3://bucket/wsi-1", Width = int.MaxValue, Height = 16 }],
+        };
+        Assert.That(Errors(Validator.Validate(request)).Keys, Does.Contain("items[0].width").And.Not.Contain("items[0].height"));
+    }
+
+    [Test]
+    public void Validate_GoldItemOverTheItemLimit_NamesTheGoldItem()
+    {
+        var request = Series(10, items: 1) with
+        {
+            LabelSchema = new LabelSchemaSpec { Kind = "classification", Classes = ["a", "b"] },
+            GoldItems = [new GoldItemSpec { ExternalId = "g", ContentUri = "dicomweb://x/g", SliceCount = 200_000, Truth = JsonDocument.Parse("""{"label":"a"}""").RootElement }],
+        };
+        Assert.That(Errors(Validator.Validate(request)).Keys, Does.Contain("goldItems[0].sliceCount"));
+    }
+
+    [Test]
+    public void Validate_MaxCostBeyondALong_Is422NamingThePrice()
+    {
+        // An operator who lifts the limits still gets a refusal, not an overflow: 2^31 - 1 tasks × 15 × 10^6 cents × 1.1.
+        var unlimited = new SubmitBatchValidator(Microsoft.Extensions.Options.Options.Create(
+            new PlatformOptions { MaxTasksPerItem = int.MaxValue, MaxTasksPerBatch = int.MaxValue, FeeBasisPoints = 1000 }));
+        var request = Series(int.MaxValue, items: 1) with { PricePerAnnotationCents = 1_000_000, Redundancy = new RedundancySpec { Min = 1, Max = 15 } };
+
+        var errors = Errors(unlimited.Validate(request));
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "pricePerAnnotationCents" }));
+        Assert.That(errors["pricePerAnnotationCents"].Single().ErrorCode, Is.EqualTo(ValidationFilter.Unprocessable));
+    }
+
+    [TestCase(0.0)]
+    [TestCase(-0.5)]
+    [TestCase(1.0001)]
+    public void Validate_ShareOutOfRange_NamesIt(double share) =>
+        Assert.That(Errors(Validator.Validate(Series(10, 1) with { Privacy = new PrivacySpec { MaxItemSharePerWorker = share } })).Keys,
+            Is.EqualTo(new[] { "Privacy.MaxItemSharePerWorker" }));
+
+    [TestCase(0.01)]
+    [TestCase(1.0)]
+    public void Validate_ShareInRange_IsValid(double share) =>
+        Assert.That(Validator.Validate(Series(10, 1) with { Privacy = new PrivacySpec { MaxItemSharePerWorker = share } }).IsValid, Is.True);
+
+    [Test]
+    public void Validate_OrderedOnANonClassificationSchema_Is422NamingIt()
+    {
+        var request = Series(10, 1) with { LabelSchema = new LabelSchemaSpec { Kind = "multilabel", Classes = ["a", "b"], Ordered = true } };
+        var errors = Errors(Validator.Validate(request));
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "LabelSchema.Ordered" }));
+        Assert.That(errors["LabelSchema.Ordered"].Single().ErrorCode, Is.EqualTo(ValidationFilter.Unprocessable));
+    }
+
+    [Test]
+    public void Validate_OrderedClassification_IsValid() =>
+        Assert.That(Validator.Validate(Series(10, 1) with { LabelSchema = new LabelSchemaSpec { Kind = "classification", Classes = ["mild", "severe"], Ordered = true } }).IsValid, Is.True);
+
+    [TestCase(Slicer.SliceWindow, 0, 1, "Slicing.Window")]
+    [TestCase(Slicer.SliceWindow, 1, 0, "Slicing.Stride")]
+    public void Validate_WindowOrStrideBelowOne_NamesIt(string mode, int window, int stride, string field) =>
+        Assert.That(Errors(Validator.Validate(Series(10, 1) with { Slicing = new SlicingSpec { Mode = mode, Window = window, Stride = stride } })).Keys,
+            Does.Contain(field));
+
+    [TestCase(256, 256, "Slicing.Overlap")]
+    [TestCase(256, -1, "Slicing.Overlap")]
+    [TestCase(0, 0, "Slicing.TileSize")]
+    public void Validate_TilesOutOfRange_NamesIt(int tileSize, int overlap, string field)
+    {
+        var request = Series(10, 1) with
+        {
+            Slicing = new SlicingSpec { Mode = Slicer.Tiles, TileSize = tileSize, Overlap = overlap },
+            Items = [new ItemSpec { ExternalId = "wsi", ContentUri = "s3://bucket/wsi-1", Width = 1000, Height = 1000 }],
+        };
+        Assert.That(Errors(Validator.Validate(request)).Keys, Does.Contain(field));
+    }
+
+    [Test]
+    public void Validate_PhiAnywhere_NamesEveryPathVerbatim()
+    {
+        var request = Series(10, items: 2) with
+        {
+            Items =
+            [
+                new ItemSpec { ExternalId = "a", ContentUri = "dicomweb://x/1", SliceCount = 10, Metadata = Metadata("""{ "list": [ "ok", "ok", "DOE^JOHN" ] }""") },
+                new ItemSpec { ExternalId = "b", ContentUri = "dicomweb://x/2", SliceCount = 10, Metadata = Metadata("""{ "dicom": { "PatientName": "x" }, "bodyPart": "CHEST" }""") },
+            ],
+            LabelSchema = new LabelSchemaSpec { Kind = "classification", Classes = ["a", "b"] },
+            GoldItems = [new GoldItemSpec { ExternalId = "g", ContentUri = "dicomweb://x/g", SliceCount = 10, Truth = JsonDocument.Parse("""{"label":"a"}""").RootElement, Metadata = Metadata("""{ "x00100020": "123" }""") }],
+        };
+
+        var errors = Errors(Validator.Validate(request));
+
+        Assert.That(errors.Keys, Is.EquivalentTo(new[] { "items[0].metadata.list[2]", "items[1].metadata.dicom.PatientName", "goldItems[0].metadata.x00100020" }));
+        Assert.That(errors.Values.SelectMany(e => e).All(e => e.ErrorCode == ValidationFilter.Unprocessable && ReferenceEquals(e.CustomState, ValidationFilter.VerbatimPath)), Is.True);
+    }
+
+    [Test]
+    public void Validate_MetadataOver16KiB_NamesIt()
+    {
+        var request = Series(10, 1) with
+        {
+            Items = [new ItemSpec { ExternalId = "a", ContentUri = "dicomweb://x/1", SliceCount = 10, Metadata = Metadata($$"""{ "note": "{{new string('n', 17_000)}}" }""") }],
+        };
+        Assert.That(Errors(Validator.Validate(request)).Keys, Is.EqualTo(new[] { "Items[0].Metadata" }));
+    }
+
+    [Test]
+    public void ToSubmission_ValidRequest_CarriesEveryFieldWithDefaults()
+    {
+        var request = Series(120, 1) with { LabelSchema = new LabelSchemaSpec { Kind = "classification", Classes = ["a", "b"] } };
+        Assert.That(Validator.Validate(request).IsValid, Is.True);
+
+        var submission = request.ToSubmission();
+
+        Assert.That(submission.Slicing, Is.EqualTo(new SliceWindowSlicing(1, 1)));
+        Assert.That(submission.MaxItemSharePerWorker, Is.EqualTo(1.0));
+        Assert.That(submission.LabelSchema.Ordered, Is.False);
+        Assert.That(submission.Items.Single().SliceCount, Is.EqualTo(120));
+    }
+
+    private static SubmitBatchRequest Series(int sliceCount, int items) => new()
+    {
+        Name = "Series",
+        Modality = "CT",
+        LabelSchema = new LabelSchemaSpec { Kind = "classification", Classes = ["nodule", "no-nodule"] },
+        Slicing = new SlicingSpec { Mode = Slicer.SliceWindow, Window = 1, Stride = 1 },
+        Redundancy = new RedundancySpec { Min = 1, Max = 3 },
+        Acceptance = new AcceptanceSpec { Threshold = 0.9 },
+        PricePerAnnotationCents = 40,
+        Items = [.. Enumerable.Range(0, items).Select(i => new ItemSpec { ExternalId = $"s-{i}", ContentUri = $"dicomweb://x/{i}", SliceCount = sliceCount })],
+    };
+
+    private static Dictionary<string, JsonElement> Metadata(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
+
+    private static Dictionary<string, List<ValidationFailure>> Errors(ValidationResult result) =>
+        result.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.ToList());
+}
