@@ -9,6 +9,9 @@ public sealed class OutboxOptions
     /// <summary>Rows one relay claims and publishes at once (a window: all in flight together, then marked sent in one UPDATE).</summary>
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>The most message bytes (as stored) one window holds in memory; a window of big messages is cut short.</summary>
+    public long MaxWindowBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>Relay loops in this instance; they share the rows with each other and with other instances' (SKIP LOCKED).</summary>
     public int Relays { get; set; } = 2;
 

@@ -69,8 +69,8 @@ public sealed class OutboxRelay(
         {
             // Taken before the look at the table, so that a commit during the window wakes the next wait at once.
             var wake = signal.NextWake;
-            var claimed = await retry.ExecuteAsync(RelayWindowAsync, stoppingToken);
-            if (claimed < _options.BatchSize)
+            var more = await retry.ExecuteAsync(RelayWindowAsync, stoppingToken);
+            if (!more)
             {
                 try
                 {
@@ -84,15 +84,18 @@ public sealed class OutboxRelay(
         }
     }
 
-    /// <summary>Claims, publishes and marks one window; returns how many rows it tried to publish (a full window: look again at once).</summary>
-    private async ValueTask<int> RelayWindowAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims, publishes and marks one window. Returns whether to look again at once: the window was full (by rows or
+    /// by bytes) and something in it could go; otherwise the relay waits for a wake-up.
+    /// </summary>
+    private async ValueTask<bool> RelayWindowAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // A keyed row behind one of its key's rows that waits out a backoff cannot go yet: it is not claimed, so that it
         // never fills the window ahead of rows that can.
         const string claim = """
-            SELECT seq, id, message_type, body::text AS body, ordering_key, attempts
+            SELECT seq, id, message_type, ordering_key, attempts, pg_column_size(body) AS size
             FROM outbox o
             WHERE sent_at IS NULL AND parked_at IS NULL AND (retry_at IS NULL OR retry_at <= now())
               AND (ordering_key IS NULL OR NOT EXISTS (
@@ -102,13 +105,34 @@ public sealed class OutboxRelay(
             LIMIT @limit
             FOR UPDATE SKIP LOCKED
             """;
-        var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition(
+        var claimed = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(
             claim, new { limit = _options.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
+        if (claimed.Count == 0)
         {
             await transaction.CommitAsync(cancellationToken);
-            return 0;
+            return false;
         }
+
+        // Bodies of at most MaxWindowBytes (at least one row): a window of big messages (a large release's chunks) is
+        // cut short rather than held in memory whole; the rows past the cut stay unsent for the next window.
+        var window = new List<ClaimedRow>();
+        var bytes = 0L;
+        foreach (var row in claimed)
+        {
+            if (window.Count > 0 && bytes + row.Size > _options.MaxWindowBytes)
+            {
+                break;
+            }
+
+            window.Add(row);
+            bytes += row.Size;
+        }
+
+        const string readBodies = "SELECT seq, body::text FROM outbox WHERE seq = ANY(@seqs)";
+        var bodies = (await connection.QueryAsync<(long Seq, string Body)>(new CommandDefinition(
+            readBodies, new { seqs = window.Select(r => r.Seq).ToArray() }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(b => b.Seq, b => b.Body);
+        var rows = window.Select(r => new OutboxRow(r.Seq, r.Id, r.MessageType, bodies[r.Seq], r.OrderingKey, r.Attempts)).ToList();
 
         var chains = await PublishableChainsAsync(connection, transaction, rows, cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -147,7 +171,7 @@ public sealed class OutboxRelay(
                 row.Id, row.MessageType, row.Attempts, row.LastError, row.Id);
         }
 
-        return outcomes.Count;
+        return outcomes.Count > 0 && (claimed.Count == _options.BatchSize || window.Count < claimed.Count);
     }
 
     /// <summary>
@@ -283,6 +307,8 @@ public sealed class OutboxRelay(
     private static string Describe(Exception exception) =>
         exception.InnerException is { } inner ? $"{exception.GetType().Name}: {exception.Message} ({inner.GetType().Name}: {inner.Message})"
             : $"{exception.GetType().Name}: {exception.Message}";
+
+    private sealed record ClaimedRow(long Seq, Guid Id, string MessageType, string? OrderingKey, int Attempts, int Size);
 
     private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, string? OrderingKey, int Attempts);
 

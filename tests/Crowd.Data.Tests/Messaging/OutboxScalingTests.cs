@@ -95,6 +95,22 @@ public sealed class OutboxScalingTests : MessagingFixture
     }
 
     [Test]
+    public async Task Relay_WindowsCutShortByMessageBytes_PublishEveryRow()
+    {
+        // About three rows' bodies per window, as a large release's chunks would be cut.
+        var smallWindows = new Dictionary<string, string?> { ["Outbox:MaxWindowBytes"] = "100", ["Outbox:Relays"] = "1" };
+        await using (var dead = await MessagingHost.StartAsync(ConnectionString, VirtualHost, relayEnabled: false))
+        {
+            await PublishBurstsAsync(dead, 1, 40);
+        }
+
+        await using var relaying = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: smallWindows);
+        await WaitForAsync(relaying, "SELECT count(DISTINCT sequence) FROM deliveries", 40, "every row, a few per window");
+        Assert.That(await relaying.QueryScalarAsync<long>("SELECT count(DISTINCT marked_by) FROM outbox_marks"), Is.GreaterThan(5),
+            "rows marked in many windows, not one");
+    }
+
+    [Test]
     public async Task Relay_RowThatCannotBePublished_IsParkedWhileTheRowsBehindItFlowAndGoesOnRetry()
     {
         var quickRetries = new Dictionary<string, string?> { ["Outbox:MaxAttempts"] = "3", ["Outbox:RetryBackoff"] = "00:00:00.05" };
