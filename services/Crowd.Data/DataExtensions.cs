@@ -1,5 +1,6 @@
 using System.Reflection;
 using Crowd.Data.Migrations;
+using Crowd.Data.Outbox;
 using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,8 @@ public static class DataExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:Database is not set.");
 
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-        builder.Services.AddSingleton<Database>();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton(sp => new Database(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<OutboxSignal>()));
         // Registered before messaging, so the schema exists before the first consumer or the relay runs.
         builder.Services.AddHostedService(sp => new MigrationRunner(
             sp.GetRequiredService<NpgsqlDataSource>(),

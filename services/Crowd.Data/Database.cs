@@ -1,10 +1,14 @@
+using Crowd.Data.Outbox;
 using MassTransit;
 using Npgsql;
 
 namespace Crowd.Data;
 
-/// <summary>The service's one database: opens units of work, for endpoints and for consumers (with the inbox).</summary>
-public sealed class Database(NpgsqlDataSource dataSource)
+/// <summary>
+/// The service's one database: opens units of work, for endpoints and for consumers (with the inbox). A commit that
+/// wrote outbox rows wakes the relays through <paramref name="signal"/> (none: they find the rows by polling).
+/// </summary>
+public sealed class Database(NpgsqlDataSource dataSource, OutboxSignal? signal = null)
 {
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -14,7 +18,7 @@ public sealed class Database(NpgsqlDataSource dataSource)
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            return new UnitOfWork(connection, transaction, cancellationToken);
+            return new UnitOfWork(connection, transaction, signal, cancellationToken);
         }
         catch
         {
@@ -45,5 +49,36 @@ public sealed class Database(NpgsqlDataSource dataSource)
 
         await work.DisposeAsync();
         return null;
+    }
+
+    /// <summary>
+    /// Opens one unit of work for several consumed messages and records them all in the inbox in it (in MessageId
+    /// order, so two overlapping batches cannot deadlock). Returns the unit of work and the messages this consumer has
+    /// not handled before, in their order; the caller handles those and commits.
+    /// </summary>
+    public async Task<(UnitOfWork Work, IReadOnlyList<T> Fresh)> BeginConsumeAsync<T>(IReadOnlyList<T> contexts, string consumer, CancellationToken cancellationToken)
+        where T : ConsumeContext
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        var messageIds = contexts.Select(c => c.MessageId
+                ?? throw new InvalidOperationException($"A message for {consumer} arrived without a MessageId; the inbox cannot deduplicate it."))
+            .Distinct().Order().ToArray();
+        var work = await BeginAsync(cancellationToken);
+        try
+        {
+            const string recordInInbox = """
+                INSERT INTO inbox (message_id, consumer) SELECT id, @consumer FROM unnest(@messageIds) AS id ORDER BY id
+                ON CONFLICT DO NOTHING
+                RETURNING message_id
+                """;
+            var recorded = (await work.QueryAsync<Guid>(recordInInbox, new { messageIds, consumer })).ToHashSet();
+            // A message delivered twice within one batch is handled once: Remove answers true for its first copy only.
+            return (work, contexts.Where(c => recorded.Remove(c.MessageId!.Value)).ToList());
+        }
+        catch
+        {
+            await work.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -10,14 +10,16 @@ namespace Crowd.Data;
 /// </summary>
 public sealed class UnitOfWork : IAsyncDisposable
 {
-    private readonly List<object> _outgoing = [];
-    private readonly List<Guid> _flushed = [];
+    private readonly List<OutgoingMessage> _outgoing = [];
+    private readonly OutboxSignal? _signal;
     private readonly CancellationToken _cancellationToken;
+    private bool _flushed;
 
-    internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal? signal, CancellationToken cancellationToken)
     {
         Connection = connection;
         Transaction = transaction;
+        _signal = signal;
         _cancellationToken = cancellationToken;
     }
 
@@ -26,16 +28,28 @@ public sealed class UnitOfWork : IAsyncDisposable
     public NpgsqlTransaction Transaction { get; }
 
     /// <summary>Queues a message for the outbox; it is written with this transaction and published after it commits.</summary>
-    public void Publish<T>(T message) where T : class => _outgoing.Add(message);
+    public void Publish<T>(T message) where T : class => _outgoing.Add(new OutgoingMessage(message, null));
+
+    /// <summary>
+    /// Queues a message that must reach its consumers in commit order with the other messages of
+    /// <paramref name="orderingKey"/> (an aggregate: a batch, a task). Only for a consumer that depends on that order:
+    /// the key's writers wait for each other's commits, and the relay publishes the key's rows one at a time.
+    /// </summary>
+    public void Publish<T>(T message, string orderingKey) where T : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderingKey);
+        _outgoing.Add(new OutgoingMessage(message, orderingKey));
+    }
 
     /// <summary>
     /// Writes the messages queued so far as outbox rows now, still inside this transaction, and lets them go: a unit of
     /// work that publishes a great many messages (a million tasks' release) holds none of them in memory. They are still
-    /// published only if the transaction commits, and in the order they were queued, after every message committed before.
+    /// published only if the transaction commits. No renumbering is needed: relays claim whatever is committed and unsent,
+    /// whatever its <c>seq</c> (rows with an ordering key take the key's lock here, so their order is still commit order).
     /// </summary>
     public async Task FlushOutboxAsync()
     {
-        _flushed.AddRange(await OutboxWriter.WriteEarlyAsync(Connection, Transaction, _outgoing, _cancellationToken));
+        _flushed |= await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
         _outgoing.Clear();
     }
 
@@ -56,8 +70,12 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async Task CommitAsync()
     {
-        await OutboxWriter.WriteAsync(Connection, Transaction, _flushed, _outgoing, _cancellationToken);
+        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken) | _flushed;
         await Transaction.CommitAsync(_cancellationToken);
+        if (wrote)
+        {
+            _signal?.Committed();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -71,6 +71,51 @@ public static class TestInfrastructure
         return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt32() : 0;
     }
 
+    /// <summary>
+    /// Takes the broker away from the virtual host's clients without losing its queues: no new connection is allowed
+    /// (a max-connections limit of 0) and the open ones are closed. <see cref="UnblockConnectionsAsync"/> lifts it.
+    /// </summary>
+    public static async Task BlockConnectionsAsync(string virtualHost)
+    {
+        using var http = Management();
+        using var limit = new StringContent("""{"value":0}""", Encoding.UTF8, "application/json");
+        (await http.PutAsync($"api/vhost-limits/{virtualHost}/max-connections", limit)).EnsureSuccessStatusCode();
+        // The management API lists a connection some seconds after it opens: wait until the clients' show, close them,
+        // and go on until none is left.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var closed = 0;
+        while (true)
+        {
+            using var response = await http.GetAsync($"api/vhosts/{virtualHost}/connections");
+            response.EnsureSuccessStatusCode();
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var names = json.RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
+            if (names.Count == 0 && closed > 0)
+            {
+                return;
+            }
+
+            foreach (var name in names)
+            {
+                (await http.DeleteAsync($"api/connections/{Uri.EscapeDataString(name)}")).EnsureSuccessStatusCode();
+                closed++;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The connections of {virtualHost} did not close ({names.Count} left, {closed} closed)");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public static async Task UnblockConnectionsAsync(string virtualHost)
+    {
+        using var http = Management();
+        (await http.DeleteAsync($"api/vhost-limits/{virtualHost}/max-connections")).EnsureSuccessStatusCode();
+    }
+
     private static HttpClient Management()
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://{RabbitHost}:{RabbitManagementPort}/") };

@@ -14,14 +14,25 @@ public sealed class RabbitMqOptions
     public string VirtualHost { get; set; } = "/";
     public string Username { get; set; } = "crowd";
     public string Password { get; set; } = "crowd";
+
+    /// <summary>Deliveries each receive endpoint (one consumer's queue) handles at once, unless its definition says otherwise.</summary>
+    public int ConcurrentMessageLimit { get; set; } = 8;
+
+    /// <summary>Unacknowledged deliveries the broker hands each endpoint ahead of its consumers.</summary>
+    public ushort PrefetchCount { get; set; } = 16;
 }
 
 public static class MessagingExtensions
 {
+    /// <summary>The waits between a failed delivery's attempts, in milliseconds: immediate and interval retries only.</summary>
+    private static readonly int[] RetryIntervals = [50, 200, 500, 1000, 2000, 5000];
+
     /// <summary>
     /// MassTransit over RabbitMQ (section <c>RabbitMq</c>) with every consumer in <paramref name="consumerAssembly"/>,
     /// queues prefixed by the service name so that two services' consumers of one event never compete,
     /// interval retries then the <c>_error</c> queue (no delayed-exchange plugin here), and the outbox relay.
+    /// Every consumer handles up to <see cref="RabbitMqOptions.ConcurrentMessageLimit"/> deliveries at once (README,
+    /// "Concurrency per consumer", says why each is safe); a consumer definition may set its own.
     /// </summary>
     public static IHostApplicationBuilder AddCrowdMessaging(this IHostApplicationBuilder builder, string serviceName, Assembly consumerAssembly)
     {
@@ -40,8 +51,12 @@ public static class MessagingExtensions
                     host.Password(rabbit.Password);
                     host.PublisherConfirmation = true;
                 });
-                // Transient failures (deadlocks, serialization conflicts, a restarting database) are retried in place.
-                transport.UseMessageRetry(retry => retry.Intervals(50, 200, 500, 1000, 2000, 5000));
+                transport.PrefetchCount = rabbit.PrefetchCount;
+                transport.ConcurrentMessageLimit = rabbit.ConcurrentMessageLimit;
+                // Transient failures (deadlocks, serialization conflicts, a restarting database) are retried in place, a
+                // bounded number of times (7 deliveries over about 9 s); then the message is parked in <queue>_error for
+                // an operator, and the deliveries behind it go on meanwhile in the endpoint's other slots.
+                transport.UseMessageRetry(retry => retry.Intervals(RetryIntervals));
                 transport.ConfigureEndpoints(context);
             });
         });
@@ -53,6 +68,8 @@ public static class MessagingExtensions
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
         builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<OutboxNotifier>();
+        builder.Services.AddHostedService<OutboxPruner>();
         return builder;
     }
 }

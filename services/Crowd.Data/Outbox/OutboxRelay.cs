@@ -5,104 +5,314 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace Crowd.Data.Outbox;
 
-public sealed class OutboxOptions
-{
-    /// <summary>Longest sleep between looks at the table when no NOTIFY arrives (a safety net, not the normal path).</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    public int BatchSize { get; set; } = 200;
-
-    /// <summary>Off in tests that need rows to stay unsent, as a killed relay would leave them.</summary>
-    public bool RelayEnabled { get; set; } = true;
-}
-
 /// <summary>
-/// Publishes outbox rows in <c>seq</c> order with publisher confirms, MessageId = row id, then marks them sent.
-/// One relay per database holds a session advisory lock, so instances scaled out never reorder each other's rows.
-/// A crash between publish and mark re-publishes on restart; consumers' inboxes drop the duplicate.
+/// Publishes outbox rows with publisher confirms, MessageId = row id, and marks them sent. Any number of relays (loops
+/// here, instances elsewhere) share the table: each claims a window of unsent rows with <c>FOR UPDATE SKIP LOCKED</c> in
+/// its own transaction, publishes the whole window at once, and marks the confirmed rows sent in one UPDATE before it
+/// commits. No watermark: a row whose transaction commits late with a smaller <c>seq</c> is claimed on a later pass.
+/// A crash between confirm and commit re-publishes the window; consumers' inboxes drop the duplicates.
+/// <para>
+/// No consumer of the platform depends on publish order (README, "Who needs order"), so unkeyed rows go out in any order.
+/// Rows with an ordering key are published in <c>seq</c> order, one at a time, by the one relay that holds the key's
+/// lock and whose window starts with the key's oldest unsent row.
+/// </para>
+/// A row that fails (its type cannot be loaded, its body not read, the broker refuses it while others go) is tried
+/// again after a backoff and parked after <see cref="OutboxOptions.MaxAttempts"/>; the rows behind it do not wait.
+/// A window in which nothing could be published is a broker outage: it is rolled back uncounted and tried again
+/// with exponential backoff.
 /// </summary>
-public sealed class OutboxRelay(NpgsqlDataSource dataSource, IBus bus, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
+public sealed class OutboxRelay(
+    NpgsqlDataSource dataSource, IBus bus, OutboxSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
-    private const long RelayLockKey = 0x52656c6179; // "Relay"
+    private readonly OutboxOptions _options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.RelayEnabled)
+        if (!_options.RelayEnabled)
         {
             return;
         }
 
+        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => !stoppingToken.IsCancellationRequested),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(10),
+            OnRetry = args =>
+            {
+                logger.LogWarning(args.Outcome.Exception, "Outbox relay failed (attempt {Attempt}); retrying in {Delay}", args.AttemptNumber + 1, args.RetryDelay);
+                return default;
+            },
+        }).Build();
+
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Math.Max(1, _options.Relays)).Select(_ => RelayLoopAsync(retry, stoppingToken)));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RelayLoopAsync(ResiliencePipeline retry, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            // Taken before the look at the table, so that a commit during the window wakes the next wait at once.
+            var wake = signal.NextWake;
+            var more = await retry.ExecuteAsync(RelayWindowAsync, stoppingToken);
+            if (!more)
             {
-                await RelayWhileLeaderAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "Outbox relay failed; retrying in a second");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                try
+                {
+                    await wake.WaitAsync(_options.PollInterval, stoppingToken);
+                }
+                catch (TimeoutException)
+                {
+                    // The poll: a row held back by its backoff, or a wake-up that never came.
+                }
             }
         }
     }
 
-    private async Task RelayWhileLeaderAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Claims, publishes and marks one window. Returns whether to look again at once: the window was full (by rows or
+    /// by bytes) and something in it could go; otherwise the relay waits for a wake-up.
+    /// </summary>
+    private async ValueTask<bool> RelayWindowAsync(CancellationToken cancellationToken)
     {
-        await using var listener = await dataSource.OpenConnectionAsync(stoppingToken);
-        if (!await listener.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@key)", new { key = RelayLockKey }))
-        {
-            await Task.Delay(options.Value.PollInterval, stoppingToken);
-            return;
-        }
-
-        await listener.ExecuteAsync("LISTEN crowd_outbox");
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            if (await RelayBatchAsync(stoppingToken) < options.Value.BatchSize)
-            {
-                // Wakes on the NOTIFY of the next commit that writes the outbox, or after the poll interval.
-                await listener.WaitAsync(options.Value.PollInterval, stoppingToken);
-            }
-        }
-    }
-
-    private async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
-    {
-        const string pending = """
-            SELECT seq, id, message_type, body::text AS body
-            FROM outbox
-            WHERE sent_at IS NULL
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A keyed row behind one of its key's rows that waits out a backoff cannot go yet: it is not claimed, so that it
+        // never fills the window ahead of rows that can.
+        const string claim = """
+            SELECT seq, id, message_type, ordering_key, attempts, pg_column_size(body) AS size
+            FROM outbox o
+            WHERE sent_at IS NULL AND parked_at IS NULL AND (retry_at IS NULL OR retry_at <= now())
+              AND (ordering_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM outbox b
+                  WHERE b.ordering_key = o.ordering_key AND b.seq < o.seq AND b.sent_at IS NULL AND b.parked_at IS NULL AND b.retry_at > now()))
             ORDER BY seq
             LIMIT @limit
+            FOR UPDATE SKIP LOCKED
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<OutboxRow>(pending, new { limit = options.Value.BatchSize })).ToList();
-        if (rows.Count == 0)
+        var claimed = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(
+            claim, new { limit = _options.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+        if (claimed.Count == 0)
         {
-            return 0;
+            await transaction.CommitAsync(cancellationToken);
+            return false;
         }
 
-        // One at a time, each confirmed before the next: started together, MassTransit's publishes can reach the
-        // broker out of order (the ordering test catches it), and consumers rely on commit order.
-        foreach (var row in rows)
+        // Bodies of at most MaxWindowBytes (at least one row): a window of big messages (a large release's chunks) is
+        // cut short rather than held in memory whole; the rows past the cut stay unsent for the next window.
+        var window = new List<ClaimedRow>();
+        var bytes = 0L;
+        foreach (var row in claimed)
         {
-            var type = MessageTypes.Resolve(row.MessageType);
-            var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)!;
-            await bus.Publish(message, type, context => context.MessageId = row.Id, cancellationToken);
+            if (window.Count > 0 && bytes + row.Size > _options.MaxWindowBytes)
+            {
+                break;
+            }
+
+            window.Add(row);
+            bytes += row.Size;
         }
 
-        await connection.ExecuteAsync(
-            "UPDATE outbox SET sent_at = now() WHERE seq = ANY(@seqs)", new { seqs = rows.Select(r => r.Seq).ToArray() });
-        return rows.Count;
+        const string readBodies = "SELECT seq, body::text FROM outbox WHERE seq = ANY(@seqs)";
+        var bodies = (await connection.QueryAsync<(long Seq, string Body)>(new CommandDefinition(
+            readBodies, new { seqs = window.Select(r => r.Seq).ToArray() }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(b => b.Seq, b => b.Body);
+        var rows = window.Select(r => new OutboxRow(r.Seq, r.Id, r.MessageType, bodies[r.Seq], r.OrderingKey, r.Attempts)).ToList();
+
+        var chains = await PublishableChainsAsync(connection, transaction, rows, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.PublishTimeout);
+        var outcomes = (await Task.WhenAll(chains.Select(chain => PublishChainAsync(chain, timeout.Token)))).SelectMany(o => o).ToList();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var sent = outcomes.Where(o => o.Error is null).Select(o => o.Row.Seq).ToArray();
+        var failed = outcomes.Where(o => o.Error is not null).ToList();
+        if (sent.Length == 0 && failed.Count > 0 && failed.All(f => !f.RowFault))
+        {
+            // Nothing went out and nothing was wrong with the rows themselves: the broker is away. Nobody's attempts count.
+            throw new InvalidOperationException($"The broker took none of {failed.Count} outbox rows; trying again", failed[0].Error);
+        }
+
+        const string markSent = "UPDATE outbox SET sent_at = now() WHERE seq = ANY(@sent)";
+        if (sent.Length > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(markSent, new { sent }, transaction, cancellationToken: cancellationToken));
+        }
+
+        var parked = failed.Count > 0 ? await RecordFailuresAsync(connection, transaction, failed, cancellationToken) : [];
+        await transaction.CommitAsync(cancellationToken);
+
+        foreach (var failure in failed)
+        {
+            logger.LogWarning(failure.Error, "Outbox row {Id} ({MessageType}) failed to publish (attempt {Attempt})",
+                failure.Row.Id, failure.Row.MessageType, failure.Row.Attempts + 1);
+        }
+
+        foreach (var row in parked)
+        {
+            logger.LogError(
+                "Outbox row {Id} ({MessageType}) parked after {Attempts} failed attempts; the rows behind it go on. Last error: {LastError}. " +
+                "Fix the cause, then retry it: ./crowd outbox retry <service> {Id}",
+                row.Id, row.MessageType, row.Attempts, row.LastError, row.Id);
+        }
+
+        return outcomes.Count > 0 && (claimed.Count == _options.BatchSize || window.Count < claimed.Count);
     }
 
-    private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body);
+    /// <summary>
+    /// The window as chains published side by side: each unkeyed row alone, and each key's rows in <c>seq</c> order
+    /// (one at a time, stopping at the first failure) when this relay may publish that key now: it holds the key's
+    /// relay lock (until commit) and its rows are the key's oldest unsent ones, with none between them held by another
+    /// relay or by a backoff. Otherwise the key's rows are left for a later window.
+    /// </summary>
+    private static async Task<List<OutboxRow[]>> PublishableChainsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<OutboxRow> rows, CancellationToken cancellationToken)
+    {
+        var chains = rows.Where(r => r.OrderingKey is null).Select(r => new[] { r }).ToList();
+        var byKey = rows.Where(r => r.OrderingKey is not null).GroupBy(r => r.OrderingKey!, StringComparer.Ordinal).ToList();
+        if (byKey.Count == 0)
+        {
+            return chains;
+        }
+
+        var keys = byKey.Select(g => g.Key).Order(StringComparer.Ordinal).ToArray();
+        const string lockKeys = """
+            SELECT k FROM unnest(@keys) AS k WHERE pg_try_advisory_xact_lock(hashtextextended('outbox-relay:' || k, 0))
+            """;
+        var locked = (await connection.QueryAsync<string>(new CommandDefinition(lockKeys, new { keys }, transaction, cancellationToken: cancellationToken)))
+            .ToArray();
+        if (locked.Length == 0)
+        {
+            return chains;
+        }
+
+        // A statement of its own, after the locks: it sees every window of these keys committed before them.
+        const string oldestUnsent = """
+            SELECT ordering_key, array_agg(seq ORDER BY seq) AS seqs
+            FROM outbox
+            WHERE ordering_key = ANY(@locked) AND sent_at IS NULL AND parked_at IS NULL AND seq <= @last
+            GROUP BY ordering_key
+            """;
+        var unsent = (await connection.QueryAsync<(string Key, long[] Seqs)>(new CommandDefinition(
+            oldestUnsent, new { locked, last = rows[^1].Seq }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(u => u.Key, u => u.Seqs, StringComparer.Ordinal);
+        foreach (var group in byKey.Where(g => locked.Contains(g.Key, StringComparer.Ordinal)))
+        {
+            var expected = unsent.GetValueOrDefault(group.Key) ?? [];
+            var chain = group.OrderBy(r => r.Seq).Select((row, i) => (row, i)).TakeWhile(x => x.i < expected.Length && expected[x.i] == x.row.Seq)
+                .Select(x => x.row).ToArray();
+            if (chain.Length > 0)
+            {
+                chains.Add(chain);
+            }
+        }
+
+        return chains;
+    }
+
+    /// <summary>Publishes a chain's rows one after the other, each confirmed before the next; stops at the first failure.</summary>
+    private async Task<List<Outcome>> PublishChainAsync(OutboxRow[] chain, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<Outcome>(chain.Length);
+        foreach (var row in chain)
+        {
+            var outcome = await PublishAsync(row, cancellationToken);
+            outcomes.Add(outcome);
+            if (outcome.Error is not null)
+            {
+                break;
+            }
+        }
+
+        return outcomes;
+    }
+
+    private async Task<Outcome> PublishAsync(OutboxRow row, CancellationToken cancellationToken)
+    {
+        Type type;
+        object message;
+        try
+        {
+            type = MessageTypes.Resolve(row.MessageType);
+            message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
+                ?? throw new JsonException($"Outbox row {row.Id} has a null body.");
+        }
+#pragma warning disable CA1031 // Whatever the row's fault, it is counted against the row, never against the rows behind it.
+        catch (Exception exception)
+        {
+            return new Outcome(row, exception, RowFault: true);
+        }
+
+        try
+        {
+            await bus.Publish(message, type, context => context.MessageId = row.Id, cancellationToken);
+            return new Outcome(row, null, RowFault: false);
+        }
+        catch (Exception exception)
+        {
+            return new Outcome(row, exception, RowFault: false);
+        }
+#pragma warning restore CA1031
+    }
+
+    /// <summary>Counts the attempts, holds each row back for its backoff, parks those out of attempts; returns the parked ones.</summary>
+    private async Task<List<ParkedRow>> RecordFailuresAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<Outcome> failed, CancellationToken cancellationToken)
+    {
+        const string recordFailures = """
+            UPDATE outbox o
+            SET attempts = o.attempts + 1,
+                last_error = f.error,
+                retry_at = now() + f.backoff,
+                parked_at = CASE WHEN o.attempts + 1 >= @maxAttempts THEN now() END
+            FROM unnest(@seqs, @errors, @backoffs) AS f(seq, error, backoff)
+            WHERE o.seq = f.seq
+            RETURNING o.id, o.message_type, o.attempts, o.last_error, o.parked_at IS NOT NULL AS parked
+            """;
+        var updated = await connection.QueryAsync<(Guid Id, string MessageType, int Attempts, string LastError, bool Parked)>(new CommandDefinition(
+            recordFailures,
+            new
+            {
+                maxAttempts = _options.MaxAttempts,
+                seqs = failed.Select(f => f.Row.Seq).ToArray(),
+                errors = failed.Select(f => Describe(f.Error!)).ToArray(),
+                backoffs = failed.Select(f => Backoff(f.Row.Attempts)).ToArray(),
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        return updated.Where(u => u.Parked).Select(u => new ParkedRow(u.Id, u.MessageType, u.Attempts, u.LastError)).ToList();
+    }
+
+    private TimeSpan Backoff(int attemptsBefore)
+    {
+        var backoff = _options.RetryBackoff * Math.Pow(2, Math.Min(attemptsBefore, 30));
+        return backoff < _options.MaxRetryBackoff ? backoff : _options.MaxRetryBackoff;
+    }
+
+    private static string Describe(Exception exception) =>
+        exception.InnerException is { } inner ? $"{exception.GetType().Name}: {exception.Message} ({inner.GetType().Name}: {inner.Message})"
+            : $"{exception.GetType().Name}: {exception.Message}";
+
+    private sealed record ClaimedRow(long Seq, Guid Id, string MessageType, string? OrderingKey, int Attempts, int Size);
+
+    private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, string? OrderingKey, int Attempts);
+
+    private sealed record Outcome(OutboxRow Row, Exception? Error, bool RowFault);
+
+    private sealed record ParkedRow(Guid Id, string MessageType, int Attempts, string LastError);
 }

@@ -4,86 +4,55 @@ using Npgsql;
 
 namespace Crowd.Data.Outbox;
 
-/// <summary>Writes queued messages as outbox rows inside the caller's transaction and wakes the relay on commit.</summary>
+/// <summary>A message queued in a unit of work, with the key whose messages must be published in commit order (or none).</summary>
+internal readonly record struct OutgoingMessage(object Message, string? OrderingKey);
+
+/// <summary>Writes queued messages as outbox rows inside the caller's transaction.</summary>
 internal static class OutboxWriter
 {
     /// <summary>
-    /// Serialises outbox writers of one database for the instant between insert and commit, so that the order of
-    /// <c>seq</c> is the order of commits: the relay never publishes a later row while an earlier one is in flight.
+    /// Inserts the rows. No lock orders unkeyed rows: no consumer needs their order, and a relay claims whatever is
+    /// committed and unsent, so a transaction that commits late with a smaller <c>seq</c> is picked up on a later pass.
+    /// Rows with an ordering key are written under that key's transaction lock (taken in key order, so two writers
+    /// cannot deadlock), held through commit: one key's <c>seq</c> order is its commit order, which the relay keeps.
     /// </summary>
-    private const long OutboxOrderLockKey = 0x4f7574626f78; // "Outbox"
-
-    /// <summary>
-    /// At commit: under the order lock, gives the rows written early by <see cref="WriteEarlyAsync"/> fresh <c>seq</c>
-    /// values (in the order they were written), then inserts the rest behind them, and wakes the relay.
-    /// </summary>
-    public static async Task WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> flushed, IReadOnlyList<object> messages,
-        CancellationToken cancellationToken)
+    public static async Task<bool> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
-        if (messages.Count == 0 && flushed.Count == 0)
+        if (messages.Count == 0)
         {
-            return;
+            return false;
         }
 
-        var (ids, types, bodies) = Rows(messages);
-        // Early rows took their seq when written, before transactions that may commit first: renumbered here, under the
-        // lock, so that the order of seq stays the order of commits. Positions pair the new numbers with the rows.
-        const string sql = """
-            SELECT pg_advisory_xact_lock(@lockKey);
-            WITH fresh AS (
-                SELECT nextval(pg_get_serial_sequence('outbox', 'seq')) AS seq FROM generate_series(1, cardinality(@flushed))
-            ), numbered AS (
-                SELECT seq, row_number() OVER (ORDER BY seq) AS position FROM fresh
-            )
-            UPDATE outbox o SET seq = numbered.seq
-            FROM unnest(@flushed) WITH ORDINALITY AS f(id, position) JOIN numbered USING (position)
-            WHERE o.id = f.id;
+        var ids = new Guid[messages.Count];
+        var types = new string[messages.Count];
+        var bodies = new string[messages.Count];
+        var keys = new string?[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i].Message;
+            ids[i] = Guid.CreateVersion7();
+            types[i] = MessageTypes.NameOf(message.GetType());
+            bodies[i] = JsonSerializer.Serialize(message, message.GetType(), MessageTypes.Json);
+            keys[i] = messages[i].OrderingKey;
+        }
+
+        var lockKeys = keys.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        const string lockAndInsert = """
+            SELECT pg_advisory_xact_lock(hashtextextended('outbox-write:' || k, 0)) FROM unnest(@lockKeys) WITH ORDINALITY AS l(k, n) ORDER BY n;
+            INSERT INTO outbox (id, message_type, body, ordering_key)
+            SELECT id, message_type, body::jsonb, ordering_key
+            FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS m(id, message_type, body, ordering_key, position)
+            ORDER BY position;
+            """;
+        const string insert = """
             INSERT INTO outbox (id, message_type, body)
             SELECT id, message_type, body::jsonb
             FROM unnest(@ids, @types, @bodies) WITH ORDINALITY AS m(id, message_type, body, position)
             ORDER BY position;
-            SELECT pg_notify('crowd_outbox', '');
             """;
         await connection.ExecuteAsync(new CommandDefinition(
-            sql, new { lockKey = OutboxOrderLockKey, flushed = flushed.ToArray(), ids, types, bodies }, transaction, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>
-    /// Inserts queued messages before commit, without the order lock (a long transaction must not hold up every other
-    /// writer); <see cref="WriteAsync"/> puts them in order at commit. Returns their ids, in order.
-    /// </summary>
-    public static async Task<Guid[]> WriteEarlyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<object> messages, CancellationToken cancellationToken)
-    {
-        if (messages.Count == 0)
-        {
-            return [];
-        }
-
-        var (ids, types, bodies) = Rows(messages);
-        const string sql = """
-            INSERT INTO outbox (id, message_type, body)
-            SELECT id, message_type, body::jsonb
-            FROM unnest(@ids, @types, @bodies) WITH ORDINALITY AS m(id, message_type, body, position)
-            ORDER BY position
-            """;
-        await connection.ExecuteAsync(new CommandDefinition(sql, new { ids, types, bodies }, transaction, cancellationToken: cancellationToken));
-        return ids;
-    }
-
-    private static (Guid[] Ids, string[] Types, string[] Bodies) Rows(IReadOnlyList<object> messages)
-    {
-        var ids = new Guid[messages.Count];
-        var types = new string[messages.Count];
-        var bodies = new string[messages.Count];
-        for (var i = 0; i < messages.Count; i++)
-        {
-            ids[i] = Guid.CreateVersion7();
-            types[i] = MessageTypes.NameOf(messages[i].GetType());
-            bodies[i] = JsonSerializer.Serialize(messages[i], messages[i].GetType(), MessageTypes.Json);
-        }
-
-        return (ids, types, bodies);
+            lockKeys.Length > 0 ? lockAndInsert : insert, new { lockKeys, ids, types, bodies, keys }, transaction, cancellationToken: cancellationToken));
+        return true;
     }
 }

@@ -24,7 +24,7 @@ public sealed record AuditVerification(bool Valid, long Events, BrokenLink? Firs
 /// minimal escaping (at as <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>, a missing detail as null), so an auditor can re-check it
 /// with any JSON library (Python: <c>json.dumps(fields, ensure_ascii=False, separators=(",", ":"))</c>). The first
 /// event's previous hash is <see cref="Genesis"/>. One writer at a time (a transaction-scoped advisory lock), so the
-/// chain's order is the order of its rows.
+/// chain's order is the order of its rows; a writer appends many events per turn (<see cref="AppendAsync(UnitOfWork, IReadOnlyList{AuditRecorded})"/>).
 /// </summary>
 public static class AuditChain
 {
@@ -42,28 +42,70 @@ public static class AuditChain
     private static readonly JsonSerializerOptions CanonicalJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Appends one event after the current last one; an event already in the chain is not appended again.</summary>
-    public static async Task AppendAsync(this UnitOfWork work, AuditRecorded recorded)
+    public static Task AppendAsync(this UnitOfWork work, AuditRecorded recorded)
     {
         ArgumentNullException.ThrowIfNull(recorded);
+        return work.AppendAsync([recorded]);
+    }
+
+    /// <summary>
+    /// Appends events after the current last one, in the order given, under one lock and in one statement: the chain
+    /// takes one writer at a time, so it keeps up by appending many events per turn, not by more turns. An event already
+    /// in the chain (or twice in the list) is appended once; skipping it here, before the hashes are computed, keeps
+    /// every stored link pointing at a stored event.
+    /// </summary>
+    public static async Task AppendAsync(this UnitOfWork work, IReadOnlyList<AuditRecorded> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
         await work.ExecuteAsync("SELECT pg_advisory_xact_lock(@ChainLock)", new { ChainLock });
-        var previous = await work.ExecuteScalarAsync<string?>("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1") ?? Genesis;
+        const string tail = """
+            SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS last_hash,
+                   ARRAY(SELECT event_id FROM audit_events WHERE event_id = ANY(@ids)) AS present
+            """;
+        var (lastHash, present) = await work.QuerySingleAsync<(string? LastHash, Guid[] Present)>(
+            tail, new { ids = events.Select(e => e.EventId).ToArray() });
+        var seen = present.ToHashSet();
+        var fresh = events.Where(e => seen.Add(e.EventId)).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        var previous = lastHash ?? Genesis;
+        var previousHashes = new string[fresh.Count];
+        var hashes = new string[fresh.Count];
+        for (var i = 0; i < fresh.Count; i++)
+        {
+            var e = fresh[i];
+            previousHashes[i] = previous;
+            previous = hashes[i] = Hash(previous, e.EventId, e.At, e.ActorId, e.Role, e.Action, e.SubjectType, e.SubjectId, e.Detail);
+        }
+
+        // seq follows the ORDER BY: the chain's order is the list's.
         const string insert = """
             INSERT INTO audit_events (event_id, at, actor_id, role, action, subject_type, subject_id, detail, previous_hash, hash)
-            VALUES (@EventId, @At, @ActorId, @Role, @Action, @SubjectType, @SubjectId, @Detail, @previous, @hash)
-            ON CONFLICT (event_id) DO NOTHING
+            SELECT event_id, at, actor_id, role, action, subject_type, subject_id, detail, previous_hash, hash
+            FROM unnest(@eventIds, @ats, @actorIds, @roles, @actions, @subjectTypes, @subjectIds, @details, @previousHashes, @hashes)
+                 WITH ORDINALITY AS e(event_id, at, actor_id, role, action, subject_type, subject_id, detail, previous_hash, hash, position)
+            ORDER BY position
             """;
         await work.ExecuteAsync(insert, new
         {
-            recorded.EventId,
-            recorded.At,
-            recorded.ActorId,
-            recorded.Role,
-            recorded.Action,
-            recorded.SubjectType,
-            recorded.SubjectId,
-            recorded.Detail,
-            previous,
-            hash = Hash(previous, recorded.EventId, recorded.At, recorded.ActorId, recorded.Role, recorded.Action, recorded.SubjectType, recorded.SubjectId, recorded.Detail),
+            eventIds = fresh.Select(e => e.EventId).ToArray(),
+            ats = fresh.Select(e => e.At).ToArray(),
+            actorIds = fresh.Select(e => e.ActorId).ToArray(),
+            roles = fresh.Select(e => e.Role).ToArray(),
+            actions = fresh.Select(e => e.Action).ToArray(),
+            subjectTypes = fresh.Select(e => e.SubjectType).ToArray(),
+            subjectIds = fresh.Select(e => e.SubjectId).ToArray(),
+            details = fresh.Select(e => e.Detail).ToArray(),
+            previousHashes,
+            hashes,
         });
     }
 

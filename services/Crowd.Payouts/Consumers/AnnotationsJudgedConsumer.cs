@@ -14,20 +14,22 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer
 {
     protected override Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationsJudged> context) => PayAsync(work, context.Message);
 
-    /// <summary>The consumer's work on one message, inside <paramref name="work"/> (it does not commit).</summary>
+    /// <summary>
+    /// The consumer's work on one message, inside <paramref name="work"/> (it does not commit). Everything that touches
+    /// rows of this task and its annotations only is written first; the rows every payment of the batch (the escrow, its
+    /// balance) or of the platform (the fee account) must take turns on are locked last, escrow row first as
+    /// settlement takes them, so a batch's payments wait for each other only for a few statements and the commit.
+    /// </summary>
     public static async Task PayAsync(UnitOfWork work, AnnotationsJudged judged)
     {
-        var escrow = await work.LockEscrowAsync(judged.BatchId)
+        var escrow = await work.ReadEscrowAsync(judged.BatchId)
             ?? throw new InvalidOperationException($"Batch {judged.BatchId} has no escrow here; its BatchSubmitted must come first.");
-        if (escrow.Status != Escrows.Funded)
-        {
-            throw new InvalidOperationException($"Batch {judged.BatchId} is {escrow.Status}; its escrow cannot pay annotations.");
-        }
+        EnsureFunded(escrow, judged.BatchId);
 
         var escrowAccount = Account.Escrow(judged.BatchId, escrow.RequesterId);
-        foreach (var annotation in judged.Annotations)
+        var fee = escrow.FeeCentsPerAnnotation;
+        var rewards = judged.Annotations.Select(annotation =>
         {
-            var fee = escrow.FeeCentsPerAnnotation;
             var entries = new List<Entry>
             {
                 new(escrowAccount, -(annotation.RewardCents + fee)),
@@ -38,20 +40,31 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer
                 entries.Add(new Entry(Account.PlatformFees, fee));
             }
 
-            await work.PostAsync(new Movement($"reward:{annotation.AnnotationId}", "reward", entries, judged.BatchId, annotation.AnnotationId,
-                $"reward for annotation {annotation.AnnotationId} on task {judged.TaskId}"));
+            return new Movement($"reward:{annotation.AnnotationId}", "reward", entries, judged.BatchId, annotation.AnnotationId,
+                $"reward for annotation {annotation.AnnotationId} on task {judged.TaskId}");
+        }).ToList();
+        var recorded = await work.RecordAsync(rewards);
+        await work.RecordPaidAsync(judged.Annotations.Select(a => new EarnedAnnotation(a.AnnotationId, a.WorkerId, judged.BatchId, a.RewardCents)));
+        var firstTime = await work.ExecuteAsync(
+            "INSERT INTO judged_tasks (task_id, batch_id) VALUES (@TaskId, @BatchId) ON CONFLICT DO NOTHING", new { judged.TaskId, judged.BatchId });
+
+        // The hot rows, last: the escrow (settled meanwhile? then nothing may be paid from it), then the balances.
+        EnsureFunded(await work.LockEscrowAsync(judged.BatchId), judged.BatchId);
+        await work.ApplyBalancesAsync(recorded);
+        if (firstTime == 1)
+        {
+            await work.ExecuteAsync(
+                "UPDATE batch_escrows SET judged_task_count = judged_task_count + 1 WHERE batch_id = @BatchId", new { judged.BatchId });
         }
 
-        await work.RecordPaidAsync(judged.Annotations.Select(a => new EarnedAnnotation(a.AnnotationId, a.WorkerId, judged.BatchId, a.RewardCents)));
-
-        const string countTask = """
-            WITH first_time AS (
-                INSERT INTO judged_tasks (task_id, batch_id) VALUES (@TaskId, @BatchId) ON CONFLICT DO NOTHING RETURNING 1
-            )
-            UPDATE batch_escrows SET judged_task_count = judged_task_count + (SELECT count(*) FROM first_time)
-            WHERE batch_id = @BatchId
-            """;
-        await work.ExecuteAsync(countTask, new { judged.TaskId, judged.BatchId });
         await work.SettleIfDoneAsync(judged.BatchId);
+    }
+
+    private static void EnsureFunded(EscrowRow? escrow, Guid batchId)
+    {
+        if (escrow?.Status != Escrows.Funded)
+        {
+            throw new InvalidOperationException($"Batch {batchId} is {escrow?.Status ?? "unknown"}; its escrow cannot pay annotations.");
+        }
     }
 }

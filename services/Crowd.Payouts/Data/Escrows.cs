@@ -13,11 +13,15 @@ public static class Escrows
     public const string Rejected = "rejected";
     public const string Settled = "settled";
 
+    private const string EscrowColumns =
+        "batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status, judged_task_count, expected_task_count";
+
     public static Task<EscrowRow?> LockEscrowAsync(this UnitOfWork work, Guid batchId) =>
-        work.QuerySingleOrDefaultAsync<EscrowRow>("""
-            SELECT batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status, judged_task_count, expected_task_count
-            FROM batch_escrows WHERE batch_id = @batchId FOR UPDATE
-            """, new { batchId });
+        work.QuerySingleOrDefaultAsync<EscrowRow>($"SELECT {EscrowColumns} FROM batch_escrows WHERE batch_id = @batchId FOR UPDATE", new { batchId });
+
+    /// <summary>The escrow as committed, unlocked: what does not change once funded (requester, fee), or a first look at its status.</summary>
+    public static Task<EscrowRow?> ReadEscrowAsync(this UnitOfWork work, Guid batchId) =>
+        work.QuerySingleOrDefaultAsync<EscrowRow>($"SELECT {EscrowColumns} FROM batch_escrows WHERE batch_id = @batchId", new { batchId });
 
     /// <summary>The batch was cancelled before payouts saw it: nothing was held, nothing is to return.</summary>
     public const string Cancelled = "cancelled";

@@ -37,7 +37,7 @@ public static class PayoutRuns
             FROM accounts
             WHERE kind = @kind AND balance_cents >= @minimumCents
             ORDER BY account_id
-            FOR UPDATE
+            FOR NO KEY UPDATE
             """;
         var runId = Guid.CreateVersion7();
         var lines = (await work.QueryAsync<PayoutLine>(lockPayable, new { kind = Account.WorkerPayableKind, minimumCents }))

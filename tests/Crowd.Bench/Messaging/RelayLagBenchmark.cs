@@ -56,6 +56,9 @@ public static class RelayLagBenchmark
             await MeasureAsync("saturation, 8 producers flat out, outbox", 10_000, 8, TimeSpan.Zero, viaOutbox: true, db, bus);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"ratio idle outbox / direct publish, p50: {idle / direct:F2}x; load p50 / idle p50: {loaded / idle:F2}x"));
+            var directRate = await ThroughputAsync("flat out, direct publish (baseline)", viaOutbox: false, db, bus);
+            var relayRate = await ThroughputAsync("flat out, through the outbox and relay", viaOutbox: true, db, bus);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"throughput relay / direct publish: {relayRate / directRate:F2}x"));
             await host.StopAsync();
             return 0;
         }
@@ -110,6 +113,66 @@ public static class RelayLagBenchmark
         }
 
         return Percentile(lags, 0.50);
+    }
+
+    /// <summary>
+    /// What the relay can carry: 10,000 messages, from the first commit (or publish) to the last one confirmed by the
+    /// broker (through the outbox: marked sent), and to the last delivery. Through the outbox 4 writers commit 100
+    /// messages per transaction, so the relay, not the writers, is what is measured; the baseline publishes as the relay
+    /// does, windows of 500 in flight with confirms, from 4 publishers. Prints and returns messages published per second.
+    /// </summary>
+    private static async Task<double> ThroughputAsync(string name, bool viaOutbox, Database db, IBus bus)
+    {
+        const int count = 10_000, producers = 4, perTransaction = 100, window = 500;
+        LagProbeConsumer.Observed.Clear();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, producers).Select(async _ =>
+        {
+            if (viaOutbox)
+            {
+                for (var t = 0; t < count / producers / perTransaction; t++)
+                {
+                    await using var work = await db.BeginAsync();
+                    for (var i = 0; i < perTransaction; i++)
+                    {
+                        work.Publish(new LagProbe { CommittedAt = Stopwatch.GetTimestamp(), ViaOutbox = true });
+                    }
+
+                    await work.CommitAsync();
+                }
+            }
+            else
+            {
+                for (var w = 0; w < count / producers / window; w++)
+                {
+                    await Task.WhenAll(Enumerable.Range(0, window).Select(_ =>
+                        bus.Publish(new LagProbe { CommittedAt = Stopwatch.GetTimestamp(), ViaOutbox = false })));
+                }
+            }
+        }));
+        while (viaOutbox && await UnsentAsync(db) > 0)
+        {
+            await Task.Delay(10);
+        }
+
+        var published = clock.Elapsed;
+        while (LagProbeConsumer.Observed.Count < count)
+        {
+            await Task.Delay(10);
+        }
+
+        var perSecond = count / published.TotalSeconds;
+        var lags = LagProbeConsumer.Observed.Select(o => o.Milliseconds).Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-42} n={count,6}  published {perSecond,7:F0} msg/s  delivered {count / clock.Elapsed.TotalSeconds,7:F0} msg/s  " +
+            $"lag p50 {Percentile(lags, 0.50),7:F1} ms  p95 {Percentile(lags, 0.95),7:F1} ms"));
+        return perSecond;
+    }
+
+    private static async Task<long> UnsentAsync(Database db)
+    {
+        await using var work = await db.BeginAsync();
+        return await work.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL");
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];

@@ -18,10 +18,12 @@ public sealed class MessagingHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<MessagingHost> StartAsync(string connectionString, string virtualHost, bool relayEnabled = true)
+    /// <summary>Starts a host; <paramref name="settings"/> override configuration (<c>Outbox:MaxAttempts</c>, say).</summary>
+    public static async Task<MessagingHost> StartAsync(
+        string connectionString, string virtualHost, bool relayEnabled = true, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Database"] = connectionString,
             ["RabbitMq:Host"] = TestInfrastructure.RabbitHost,
@@ -31,7 +33,13 @@ public sealed class MessagingHost : IAsyncDisposable
             ["RabbitMq:Password"] = TestInfrastructure.RabbitPassword,
             ["Outbox:RelayEnabled"] = relayEnabled ? "true" : "false",
             ["Logging:LogLevel:Default"] = "Warning",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
         builder.AddCrowdData(typeof(MessagingHost).Assembly);
         builder.AddCrowdMessaging("datatests", typeof(MessagingHost).Assembly);
         var host = builder.Build();
@@ -44,6 +52,8 @@ public sealed class MessagingHost : IAsyncDisposable
         await using var command = Services.GetRequiredService<NpgsqlDataSource>().CreateCommand(sql);
         return (T)(await command.ExecuteScalarAsync())!;
     }
+
+    public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
 
     public async ValueTask DisposeAsync()
     {

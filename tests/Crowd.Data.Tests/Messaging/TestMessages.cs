@@ -26,3 +26,51 @@ public sealed class PingConsumerDefinition : ConsumerDefinition<PingConsumer>
 {
     public PingConsumerDefinition() => ConcurrentMessageLimit = 1;
 }
+
+/// <summary>One of many messages written by concurrent writers.</summary>
+public sealed record Burst
+{
+    public required int Writer { get; init; }
+    public required int Sequence { get; init; }
+}
+
+/// <summary>Records every delivery, without an inbox in front, so that a message published twice shows twice.</summary>
+public sealed class BurstConsumer(Npgsql.NpgsqlDataSource dataSource) : IConsumer<Burst>
+{
+    public async Task Consume(ConsumeContext<Burst> context)
+    {
+        await using var command = dataSource.CreateCommand("INSERT INTO deliveries (message_id, writer, sequence) VALUES ($1, $2, $3)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = context.MessageId!.Value });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = context.Message.Writer });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = context.Message.Sequence });
+        await command.ExecuteNonQueryAsync(context.CancellationToken);
+    }
+}
+
+/// <summary>A message whose consumer fails every time when <see cref="Poison"/> is set, and handles it otherwise.</summary>
+public sealed record Flaky
+{
+    public required int Sequence { get; init; }
+    public required bool Poison { get; init; }
+}
+
+public sealed class FlakyConsumer(Database database) : InboxConsumer<Flaky>(database)
+{
+    private static int _poisonAttempts;
+
+    /// <summary>How many times a poison message was tried, retries included.</summary>
+    public static int PoisonAttempts => Volatile.Read(ref _poisonAttempts);
+
+    public static void Reset() => Interlocked.Exchange(ref _poisonAttempts, 0);
+
+    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<Flaky> context)
+    {
+        if (context.Message.Poison)
+        {
+            Interlocked.Increment(ref _poisonAttempts);
+            throw new InvalidOperationException($"Flaky {context.Message.Sequence} can never be handled");
+        }
+
+        await work.ExecuteAsync("INSERT INTO flaky_handled (sequence) VALUES (@Sequence)", new { context.Message.Sequence });
+    }
+}
