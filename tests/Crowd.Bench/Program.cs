@@ -18,6 +18,7 @@ return name switch
     "audit-chain" => await AuditChainBenchmark.RunAsync(),
     "coco-rle" => CocoRleBench.Run(),
     "slicing-scale" => await SlicingScaleBenchmark.RunAsync(),
+    "slicing-refusals" => SlicingScaleBenchmark.RunRefusals(),
     "items-export" => await ItemsExportBenchmark.RunAsync(),
     _ => Usage(),
 };
@@ -31,6 +32,6 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | items-export");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export");
     return 2;
 }

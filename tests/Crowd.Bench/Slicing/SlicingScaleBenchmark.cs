@@ -117,6 +117,15 @@ public static class SlicingScaleBenchmark
         return total.TotalMicroseconds / tasks;
     }
 
+    /// <summary>Only the refusals (no database): <c>./crowd bench slicing-refusals</c>.</summary>
+    public static int RunRefusals()
+    {
+        Console.WriteLine(Machine.Invariant($"{Environment.ProcessorCount} cores, load average {Machine.LoadAverage()}"));
+        MeasureRefusals(new SubmitBatchValidator(Microsoft.Extensions.Options.Options.Create(new PlatformOptions())));
+        Console.WriteLine(Machine.Invariant($"load average now {Machine.LoadAverage()}"));
+        return 0;
+    }
+
     /// <summary>The latency of a refusal as the endpoint meets it: the body parsed, then validated (p50/p99 of 200 each).</summary>
     private static void MeasureRefusals(SubmitBatchValidator validator)
     {
