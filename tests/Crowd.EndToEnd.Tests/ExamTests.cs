@@ -137,6 +137,28 @@ public sealed class ExamTests
     }
 
     [Test]
+    public async Task Claim_ExamQuestionWhoseLeaseExpired_ComesBackToTheWorker()
+    {
+        var qualification = await DefineAsync(questionCount: 1, passAccuracy: 1.0);
+        var worker = await WorkerAsync();
+        await StartAsync(worker, qualification);
+        var first = (await worker.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims", expected: HttpStatusCode.Created))!.Value;
+        Assert.That(await StatusAsync(worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims")), Is.EqualTo(HttpStatusCode.NoContent),
+            "the only question is leased");
+
+        var again = await ClaimAsync(worker); // once the sweeper has expired the lease
+        Assert.That(again.GetProperty("taskId").GetGuid(), Is.EqualTo(first.GetProperty("taskId").GetGuid()));
+        using var late = await worker.SendAsync(HttpMethod.Post, $"/v1/claims/{first.GetProperty("claimId")}/submission", new { annotation = new { label = "nodule" } });
+        Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await ProblemAsync(late)).GetProperty("state").GetString(), Is.EqualTo("expired"));
+
+        var truth = again.GetProperty("content").GetProperty("contentUri").GetString()!.Split('/')[^1];
+        await worker.CallAsync(HttpMethod.Post, $"/v1/claims/{again.GetProperty("claimId")}/submission", new { annotation = new { label = truth } },
+            expected: HttpStatusCode.Accepted);
+        Assert.That((await worker.GetAsync($"/v1/workers/{worker.Subject}/exams/{qualification}")).GetProperty("status").GetString(), Is.EqualTo("passed"));
+    }
+
+    [Test]
     public async Task Exam_RedefinedWhileInProgress_KeepsItsQuestions()
     {
         var qualification = await DefineAsync(questionCount: 2, passAccuracy: 1.0);
