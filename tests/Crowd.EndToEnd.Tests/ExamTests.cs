@@ -104,6 +104,20 @@ public sealed class ExamTests
     }
 
     [Test]
+    public async Task Claim_DuringAnExam_ServesTheQuestionsBeforeThePool()
+    {
+        var (_, batchId, poolQualification) = await OpenBatchAsync(items: 1, min: 2);
+        var qualification = await DefineAsync(questionCount: 2, passAccuracy: 0.5);
+        var worker = await WorkerAsync(poolQualification);
+        await ClaimAsync(await WorkerAsync(poolQualification)); // the batch's task is in the pool, one slot of two left
+        var examId = await StartAsync(worker, qualification);
+
+        var questions = await AnswerAllAsync(worker, 2, (_, truth) => truth);
+        Assert.That(questions.Select(q => q.GetProperty("batchId").GetGuid()), Has.All.EqualTo(examId));
+        Assert.That((await ClaimAsync(worker)).GetProperty("batchId").GetGuid(), Is.EqualTo(batchId));
+    }
+
+    [Test]
     public async Task Claim_TenConcurrentDuringAnExam_HandsOutEachQuestionOnce()
     {
         var qualification = await DefineAsync(questionCount: 3, passAccuracy: 0.6);

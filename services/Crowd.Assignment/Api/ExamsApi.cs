@@ -41,8 +41,7 @@ public static class ExamsApi
         await using var work = await database.BeginAsync();
         // Under the worker's claim lock: a start and the worker's claims, or two starts, take turns.
         await work.LockWorkerAsync(workerId);
-        var qualifications = await work.QuerySingleOrDefaultAsync<string[]>(
-            "SELECT qualifications FROM workers WHERE worker_id = @workerId", new { workerId })
+        var qualifications = await work.FindQualificationsAsync(workerId)
             ?? throw new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first.");
         var definition = await work.FindDefinitionAsync(name) ?? throw new NotFoundException($"Qualification {name} has no exam.");
         var now = time.GetUtcNow();

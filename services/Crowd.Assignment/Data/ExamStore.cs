@@ -79,6 +79,10 @@ public static class ExamStore
         return new ExamDefinitionRow(d.Name, d.Version, d.QuestionCount, d.PassAccuracy, d.RetakeAfterHours, itemIds.ToArray());
     }
 
+    /// <summary>The qualifications the worker holds, or null when they have no profile.</summary>
+    public static Task<string[]?> FindQualificationsAsync(this UnitOfWork work, string workerId) =>
+        work.QuerySingleOrDefaultAsync<string[]>("SELECT qualifications FROM workers WHERE worker_id = @workerId", new { workerId });
+
     /// <summary>The worker's latest attempt at the qualification's exam, or null when they never took it.</summary>
     public static async Task<ExamAttempt?> FindLatestAttemptAsync(this UnitOfWork work, string workerId, string name)
     {
