@@ -11,11 +11,14 @@ builder.AddCrowdData(typeof(Program).Assembly);                     // database,
 builder.AddCrowdMessaging("assignment", typeof(Program).Assembly);  // consumers, inbox, outbox relay
 builder.Services.Configure<LeaseOptions>(builder.Configuration.GetSection("Lease"));
 builder.Services.AddHostedService<LeaseSweeper>();                  // expired leases back to the pool
+builder.Services.AddSingleton(TimeProvider.System);                 // exams' start, finish and retake times
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapWorkersApi();
 app.MapClaimsApi();
+app.MapQualificationsApi();
+app.MapExamsApi();
 app.Run();
 
 public partial class Program;

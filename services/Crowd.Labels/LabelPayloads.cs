@@ -7,11 +7,14 @@ namespace Crowd.Labels;
 /// <summary>
 /// A batch's label schema as every service reads it (API.md <c>labelSchema</c>), whatever carried it. <see cref="Ordered"/>:
 /// classification classes go from least to most severe (stitching takes an item's most severe task label).
+/// <see cref="Tolerance"/> (measurement) and <see cref="DiceThreshold"/> (segmentation) are what <see cref="LabelAgreement"/> judges by.
 /// </summary>
 public sealed record LabelSchema(
-    string Kind, IReadOnlyList<string> Classes, string? Unit = null, double? Min = null, double? Max = null, bool Ordered = false)
+    string Kind, IReadOnlyList<string> Classes, string? Unit = null, double? Min = null, double? Max = null, bool Ordered = false,
+    double? Tolerance = null, double? DiceThreshold = null)
 {
-    public static LabelSchema From(TaskPolicy policy) => new(policy.SchemaKind, policy.Classes, policy.Unit, policy.Min, policy.Max);
+    public static LabelSchema From(TaskPolicy policy) =>
+        new(policy.SchemaKind, policy.Classes, policy.Unit, policy.Min, policy.Max, Tolerance: policy.Tolerance, DiceThreshold: policy.DiceThreshold);
 
     /// <summary>Reads the stored <c>labelSchema</c> JSON; a field that is missing or null is absent.</summary>
     public static LabelSchema From(JsonElement schema) => new(
@@ -22,7 +25,9 @@ public sealed record LabelSchema(
         schema.TryGetProperty("unit", out var unit) && unit.ValueKind == JsonValueKind.String ? unit.GetString() : null,
         Number(schema, "min"),
         Number(schema, "max"),
-        schema.TryGetProperty("ordered", out var ordered) && ordered.ValueKind == JsonValueKind.True);
+        schema.TryGetProperty("ordered", out var ordered) && ordered.ValueKind == JsonValueKind.True,
+        Number(schema, "tolerance"),
+        Number(schema, "diceThreshold"));
 
     private static double? Number(JsonElement schema, string name) =>
         schema.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;

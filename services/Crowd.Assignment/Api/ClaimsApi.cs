@@ -70,18 +70,22 @@ public static class ClaimsApi
 
         // The answer hands the worker a reference to patient data: the disclosure commits with the claim, or neither does.
         work.Audit(
-            user.ActingAs(Roles.Worker), "content.disclosed", "task", claimed.TaskId.ToString(),
+            user.ActingAs(Roles.Worker), "content.disclosed", claimed.IsExamQuestion ? "exam-question" : "task", claimed.TaskId.ToString(),
             $"claim {claimed.ClaimId}: {claimed.ContentUri}");
         await work.CommitAsync();
         return Results.Created($"/v1/claims/{claimed.ClaimId}", claimed.ToView());
     }
 
     /// <summary>Stores the annotation and announces it, in one transaction, if the claim is this worker's and still leased.</summary>
-    private static async Task<IResult> SubmitAsync(Guid claimId, SubmissionRequest request, ClaimsPrincipal user, Database database)
+    private static async Task<IResult> SubmitAsync(Guid claimId, SubmissionRequest request, ClaimsPrincipal user, Database database, TimeProvider time)
     {
         await using var work = await database.BeginAsync();
-        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
-            ?? throw new NotFoundException($"Claim {claimId} was not found.");
+        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true);
+        if (claim is null)
+        {
+            return await ExamsApi.SubmitAsync(work, await FindExamClaimAsync(work, claimId, user), request.Annotation, user, time);
+        }
+
         EnsureLeased(claim);
         var content = claim.Content;
         if (AnnotationSchema.Misfit(JsonDocument.Parse(claim.LabelSchema).RootElement, request.Annotation, content.Slice, content.Tile) is var (field, message))
@@ -117,8 +121,12 @@ public static class ClaimsApi
     private static async Task<LeaseView> ExtendAsync(Guid claimId, ClaimsPrincipal user, Database database, IOptions<LeaseOptions> lease)
     {
         await using var work = await database.BeginAsync();
-        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
-            ?? throw new NotFoundException($"Claim {claimId} was not found.");
+        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true);
+        if (claim is null)
+        {
+            return await ExamsApi.ExtendAsync(work, await FindExamClaimAsync(work, claimId, user), lease.Value);
+        }
+
         EnsureLeased(claim);
         if (await work.IsCancelledAsync(claim.BatchId))
         {
@@ -139,8 +147,12 @@ public static class ClaimsApi
     private static async Task<IResult> ReleaseAsync(Guid claimId, ClaimsPrincipal user, Database database)
     {
         await using var work = await database.BeginAsync();
-        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true)
-            ?? throw new NotFoundException($"Claim {claimId} was not found.");
+        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true);
+        if (claim is null)
+        {
+            return await ExamsApi.ReleaseAsync(work, await FindExamClaimAsync(work, claimId, user));
+        }
+
         EnsureLeased(claim);
         await work.ExecuteAsync("""
             UPDATE claims SET status = 'released', finished_at = now() WHERE claim_id = @claimId;
@@ -151,16 +163,23 @@ public static class ClaimsApi
         return Results.NoContent();
     }
 
-    private static void EnsureLeased(ClaimRow claim)
+    /// <summary>A claim that is not a pool task's may be an exam question's (API.md: exam questions are claimed like tasks).</summary>
+    private static async Task<ExamClaimRow> FindExamClaimAsync(UnitOfWork work, Guid claimId, ClaimsPrincipal user) =>
+        await work.FindExamClaimAsync(claimId, user.Id(), forUpdate: true) ?? throw new NotFoundException($"Claim {claimId} was not found.");
+
+    private static void EnsureLeased(ClaimRow claim) => EnsureLeased(claim.ClaimId, claim.Status, claim.LeaseExpiresAt);
+
+    /// <summary>409 unless the claim is active and its lease has not run out.</summary>
+    public static void EnsureLeased(Guid claimId, string status, DateTime leaseExpiresAt)
     {
-        if (claim.Status != "active")
+        if (status != "active")
         {
-            throw new ConflictException($"Claim {claim.ClaimId} is {claim.Status}.", claim.Status);
+            throw new ConflictException($"Claim {claimId} is {status}.", status);
         }
 
-        if (claim.LeaseExpiresAt <= DateTime.UtcNow)
+        if (leaseExpiresAt <= DateTime.UtcNow)
         {
-            throw new ConflictException($"The lease of claim {claim.ClaimId} expired at {claim.LeaseExpiresAt:O}.");
+            throw new ConflictException($"The lease of claim {claimId} expired at {leaseExpiresAt:O}.");
         }
     }
 }

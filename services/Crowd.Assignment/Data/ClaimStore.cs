@@ -6,9 +6,10 @@ using Dapper;
 
 namespace Crowd.Assignment.Data;
 
+/// <summary>A claimed pool task, or an exam question (<see cref="IsExamQuestion"/>: its batch is the exam, its reward 0).</summary>
 public sealed record ClaimedTask(
     Guid ClaimId, Guid TaskId, Guid BatchId, string LabelSchema, string? GuidelinesUrl, string ContentUri, string? Slice, string? Tile,
-    long RewardCents, DateTime LeaseExpiresAt)
+    long RewardCents, DateTime LeaseExpiresAt, bool IsExamQuestion)
 {
     public ClaimView ToView()
     {
@@ -29,7 +30,9 @@ public sealed record ClaimRow(
 public static class ClaimStore
 {
     /// <summary>
-    /// The claim in one statement: the best open task this active worker is qualified for, has never held, and may still
+    /// While the worker has an exam in progress, the claim is its next unanswered question not claimed now (in question
+    /// order), and no pool task: the exam's questions come first, and the pool waits until the exam ends. Otherwise the
+    /// claim is, in one statement, the best open task this active worker is qualified for, has never held, and may still
     /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
     /// lease written. Null when none fits. A lock on the worker, taken first in the same command and held until the unit
     /// of work ends, makes the worker's claims take turns.
@@ -46,10 +49,38 @@ public static class ClaimStore
         // A per-(worker, item) counter row, upserted by the claim statement with a conditional update, would serialise them
         // too, but a refused upsert would leave the statement with no task even where another item's task fits.
         // Every claim counts, released and expired ones too: the worker has seen that content.
+        // The exam question's statement comes second, under the same lock, so that two concurrent claims never take one
+        // question twice or more questions than the exam has (the partial unique index on active exam claims says so too);
+        // the pool statement, third, sees the exam claim (or an exam in progress) and takes nothing then. Still one round trip.
         const string sql = """
             SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
+            WITH question AS (
+                SELECT q.question_id, q.exam_id, q.item_id
+                FROM exams e JOIN exam_questions q USING (exam_id)
+                WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
+                  AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = @workerId AND w.status = 'active')
+                  AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
+                ORDER BY e.started_at, q.position
+                LIMIT 1
+                FOR UPDATE OF q SKIP LOCKED
+            ), claim AS (
+                INSERT INTO exam_claims (claim_id, question_id, worker_id, status, claimed_at, lease_expires_at)
+                SELECT @examClaimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
+                RETURNING claim_id, question_id, lease_expires_at
+            )
+            SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
+                   NULL::text AS guidelines_url, i.content_uri,
+                   CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
+                   NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
+            FROM claim
+            JOIN question USING (question_id)
+            JOIN exam_items i ON i.item_id = question.item_id
+            JOIN exams e ON e.exam_id = question.exam_id
+            JOIN qualifications d ON d.name = e.qualification AND d.version = e.version;
             WITH worker AS (
-                SELECT worker_id, qualifications FROM workers WHERE worker_id = @workerId AND status = 'active'
+                SELECT worker_id, qualifications FROM workers
+                WHERE worker_id = @workerId AND status = 'active'
+                  AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
             ), candidate AS (
                 SELECT t.task_id
                 FROM pool_tasks t, worker w
@@ -71,15 +102,25 @@ public static class ClaimStore
                 RETURNING claim_id, task_id, lease_expires_at
             )
             SELECT claim.claim_id, taken.task_id, taken.batch_id, taken.label_schema::text AS label_schema, taken.guidelines_url,
-                   taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at
+                   taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at,
+                   false AS is_exam_question
             FROM claim JOIN taken USING (task_id)
             """;
         var command = new CommandDefinition(
-            sql, new { workerLock = $"worker:{workerId}", workerId, claimId = Guid.CreateVersion7(), lease }, work.Transaction);
+            sql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), examClaimId = Guid.CreateVersion7(), lease }, work.Transaction);
         await using var results = await work.Connection.QueryMultipleAsync(command);
         await results.ReadAsync(); // the lock's one row
-        return await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+        var question = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+        var task = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+        return question ?? task;
     }
+
+    /// <summary>The advisory lock key that makes one worker's claims (and exam starts) take turns.</summary>
+    public static string WorkerLock(string workerId) => $"worker:{workerId}";
+
+    /// <summary>Takes the worker's lock until the unit of work ends (see <see cref="ClaimNextAsync"/>).</summary>
+    public static Task LockWorkerAsync(this UnitOfWork work, string workerId) =>
+        work.ExecuteScalarAsync<object>("SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0))", new { workerLock = WorkerLock(workerId) });
 
     /// <summary>A pool task's content reference from its stored columns.</summary>
     public static TaskContent ReadContent(string contentUri, string? slice, string? tile) => new()

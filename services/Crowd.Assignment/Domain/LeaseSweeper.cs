@@ -49,6 +49,7 @@ public sealed class LeaseSweeper(Database database, IOptions<LeaseOptions> optio
             """;
         await using var work = await database.BeginAsync(cancellationToken);
         var count = await work.QuerySingleAsync<int>(sql);
+        count += await work.ExpireExamClaimsAsync(); // exam questions go back to their workers, not to the pool
         await work.PublishDrainedAsync();
         await work.CommitAsync();
         return count;

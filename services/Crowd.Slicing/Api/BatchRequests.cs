@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crowd.Labels;
 
 namespace Crowd.Slicing.Api;
 
@@ -22,21 +23,6 @@ public sealed record SubmitBatchRequest
     public string? CallbackUrl { get; init; }
     public IReadOnlyList<ItemSpec>? Items { get; init; }
     public IReadOnlyList<GoldItemSpec>? GoldItems { get; init; }
-}
-
-public sealed record LabelSchemaSpec
-{
-    public string? Kind { get; init; }
-    public IReadOnlyList<string>? Classes { get; init; }
-    public string? Unit { get; init; }
-    public double? Min { get; init; }
-    public double? Max { get; init; }
-    /// <summary>Measurement only: how far from the median a value may be and still agree with it, in <see cref="Unit"/>.</summary>
-    public double? Tolerance { get; init; }
-    /// <summary>Segmentation only: the Dice with the consensus mask an annotation needs, per class, to agree (default 0.8).</summary>
-    public double? DiceThreshold { get; init; }
-    /// <summary>Classification only: the classes go from least to most severe (item stitching takes the most severe).</summary>
-    public bool? Ordered { get; init; }
 }
 
 /// <summary>The batch's <c>slicing</c>: <c>per-item</c>, <c>slice-window</c> (window, stride) or <c>tiles</c> (tileSize, overlap).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Crowd.Labels;
 using Crowd.Contracts.Batches;
 using Crowd.Data;
 using Crowd.ServiceDefaults;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Crowd.Labels;
 using Crowd.ServiceDefaults.Validation;
 using Crowd.Slicing.Api;
 using Crowd.Slicing.Domain;

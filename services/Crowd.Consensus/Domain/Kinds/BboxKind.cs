@@ -21,7 +21,7 @@ namespace Crowd.Consensus.Domain.Kinds;
 /// </remarks>
 public sealed class BboxKind : IConsensusKind
 {
-    public const double MatchIoU = 0.5;
+    public const double MatchIoU = LabelAgreement.BoxMatchIoU;
 
     public string Kind => LabelPayloads.Bbox;
 
@@ -37,7 +37,7 @@ public sealed class BboxKind : IConsensusKind
     }
 
     public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
-        BoxMatching.OneToOne(BoxShape.Boxes(payload), BoxShape.Boxes(finalLabel), MatchIoU);
+        LabelAgreement.BoxesMatch(payload, finalLabel);
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
 

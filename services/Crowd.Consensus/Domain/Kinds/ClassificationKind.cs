@@ -22,7 +22,7 @@ public sealed class ClassificationKind : IConsensusKind
         return new KindDecision(decision.Outcome, Payload(policy.Classes[decision.Candidate]), decision.Confidence, decision.Agreement);
     }
 
-    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => Label(payload) == Label(finalLabel);
+    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => LabelAgreement.SameClass(payload, finalLabel);
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
         new(TaskStore.IndexOf(policy.Classes, Label(payload)), TaskStore.IndexOf(policy.Classes, Label(finalLabel)), policy.Classes.Count);

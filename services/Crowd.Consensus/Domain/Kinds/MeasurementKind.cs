@@ -15,8 +15,7 @@ namespace Crowd.Consensus.Domain.Kinds;
 /// The final label is <c>{ "value": median }</c>; <c>confidence</c> and <c>agreement</c> are both that share.
 /// </summary>
 /// <remarks>
-/// The tolerance comparison allows a billionth of the median's magnitude (at least 1e-9) for binary rounding, so that
-/// 1.1 against 1.0 with a tolerance of 0.1 agrees, as the requester means. A schema without a tolerance has 0: only
+/// The tolerance comparison is <see cref="LabelAgreement.Within"/> (it allows for binary rounding). A schema without a tolerance has 0: only
 /// values equal to the median agree. Measurement tasks teach no reliability: the one-coin accuracy is over classes,
 /// and a measurement has none; being within tolerance is not the same evidence as naming the right class.
 /// </remarks>
@@ -33,7 +32,7 @@ public sealed class MeasurementKind : IConsensusKind
     }
 
     public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
-        Within(Value(payload), Value(finalLabel), policy.Tolerance ?? 0);
+        LabelAgreement.Within(Value(payload), Value(finalLabel), policy.Tolerance ?? 0);
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
 
@@ -47,9 +46,6 @@ public sealed class MeasurementKind : IConsensusKind
         double? alpha = units.Count == 0 ? null : KrippendorffAlpha.FromUnits(units, AlphaMetric.Interval).Alpha;
         return BatchAgreement.WithoutClassStatistics(alpha, annotations, (payload, answer) => Agrees(policy, payload, answer));
     }
-
-    public static bool Within(double value, double median, double tolerance) =>
-        Math.Abs(value - median) <= tolerance + (1e-9 * Math.Max(1, Math.Abs(median)));
 
     private static JsonElement Payload(double value) => JsonSerializer.SerializeToElement(new { value });
 

@@ -45,7 +45,7 @@ public sealed class MultilabelKind : IConsensusKind
             ConsensusKinds.Outcome(policy, annotations.Count, confidence >= policy.AcceptanceThreshold), final, confidence, agreement);
     }
 
-    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => Labels(payload).SetEquals(Labels(finalLabel));
+    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => LabelAgreement.SameClasses(payload, finalLabel);
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
 

@@ -22,7 +22,7 @@ namespace Crowd.Consensus.Domain.Kinds;
 /// </remarks>
 public sealed class SegmentationKind : IConsensusKind
 {
-    public const double DefaultDiceThreshold = 0.8;
+    public const double DefaultDiceThreshold = LabelAgreement.DefaultDiceThreshold;
 
     public string Kind => LabelPayloads.Segmentation;
 
@@ -54,27 +54,11 @@ public sealed class SegmentationKind : IConsensusKind
             ConsensusKinds.Outcome(policy, annotations.Count, share >= policy.AcceptanceThreshold), final, share, dice.Count == 0 ? 1 : dice.Average());
     }
 
-    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel)
-    {
-        var own = MaskShape.Masks(payload);
-        var final = MaskShape.Masks(finalLabel);
-        var threshold = policy.DiceThreshold ?? DefaultDiceThreshold;
-        return Keys(policy, [own, final]).All(key => (own.GetValueOrDefault(key), final.GetValueOrDefault(key)) switch
-        {
-            (null, null) => true,
-            // A missing mask is empty: Dice 1 with an empty one, else 0.
-            ({ } mask, null) => mask.Area == 0,
-            (null, { } mask) => mask.Area == 0,
-            ({ } mask, { } other) => mask.Width == other.Width && mask.Height == other.Height && Overlap.Dice(mask, other) >= threshold,
-        });
-    }
+    public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
+        LabelAgreement.MasksMatch(policy.Classes, payload, finalLabel, policy.DiceThreshold ?? DefaultDiceThreshold);
 
-    /// <summary>Each class (in schema order) on each slice anyone drew it on; a class nobody drew is empty everywhere and decides nothing.</summary>
-    private static IEnumerable<MaskKey> Keys(TaskPolicy policy, IEnumerable<IReadOnlyDictionary<MaskKey, RleMask>> masks)
-    {
-        var drawn = masks.SelectMany(m => m.Keys).Distinct().ToList();
-        return policy.Classes.SelectMany(name => drawn.Where(k => k.Label == name).OrderBy(k => k.Slice));
-    }
+    private static IEnumerable<MaskKey> Keys(TaskPolicy policy, IEnumerable<IReadOnlyDictionary<MaskKey, RleMask>> masks) =>
+        LabelAgreement.MaskKeys(policy.Classes, masks);
 
     public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
 

@@ -1,10 +1,26 @@
-using Crowd.Labels;
 using FluentValidation;
 
-namespace Crowd.Slicing.Api;
+namespace Crowd.Labels;
+
+/// <summary>A <c>labelSchema</c> as a request carries it (a batch, a qualification exam); value types nullable so a missing field is named.</summary>
+public sealed record LabelSchemaSpec
+{
+    public string? Kind { get; init; }
+    public IReadOnlyList<string>? Classes { get; init; }
+    public string? Unit { get; init; }
+    public double? Min { get; init; }
+    public double? Max { get; init; }
+    /// <summary>Measurement only: how far from the median a value may be and still agree with it, in <see cref="Unit"/>.</summary>
+    public double? Tolerance { get; init; }
+    /// <summary>Segmentation only: the Dice with the consensus mask an annotation needs, per class, to agree (default 0.8).</summary>
+    public double? DiceThreshold { get; init; }
+    /// <summary>Classification only: the classes go from least to most severe (item stitching takes the most severe).</summary>
+    public bool? Ordered { get; init; }
+}
 
 /// <summary>
-/// What a <c>labelSchema</c> of each kind must hold: the one place slicing knows the kinds. A new kind (bbox,
+/// What a <c>labelSchema</c> of each kind must hold, for every request that defines one (slicing's batches, assignment's
+/// qualification exams): the one place the kinds' schema rules live. A new kind (bbox,
 /// segmentation) is one more entry here and one more payload shape in <see cref="LabelPayloads"/>.
 /// </summary>
 public static class LabelSchemaRules
@@ -24,7 +40,7 @@ public static class LabelSchemaRules
     /// <summary>The schema as payloads are checked against it, or null while it is itself invalid (then only its own errors are reported).</summary>
     public static LabelSchema? Sound(LabelSchemaSpec? spec) =>
         spec is { Kind: { } kind } && ByKind.TryGetValue(kind, out var rules) && rules.Validate(spec).IsValid
-            ? new LabelSchema(kind, spec.Classes ?? [], spec.Unit, spec.Min, spec.Max)
+            ? new LabelSchema(kind, spec.Classes ?? [], spec.Unit, spec.Min, spec.Max, spec.Ordered ?? false, spec.Tolerance, spec.DiceThreshold)
             : null;
 
     /// <summary>Classification, multilabel and bbox: a list of distinct class names.</summary>
