@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Crowd.Labels;
 using Crowd.ServiceDefaults.Validation;
@@ -14,17 +13,25 @@ public sealed class SubmitBatchValidatorTests
     private static readonly SubmitBatchValidator Validator = new(Microsoft.Extensions.Options.Options.Create(new PlatformOptions()));
 
     [Test]
-    public void Validate_FiveMillionSlicesWindowOne_IsRefusedInMillisecondsNamingSliceCount()
+    public void Validate_FiveMillionSlicesWindowOne_IsRefusedNamingSliceCount()
     {
-        var request = Series(5_000_000, items: 1);
-
-        var clock = Stopwatch.StartNew();
-        var errors = Errors(Validator.Validate(request));
-        clock.Stop();
+        // How fast: ./crowd bench slicing-refusals (a timed unit test would measure the machine, not the code).
+        var errors = Errors(Validator.Validate(Series(5_000_000, items: 1)));
 
         Assert.That(errors.Keys, Does.Contain("items[0].sliceCount").And.Contain("slicing"));
         Assert.That(errors.Values.SelectMany(e => e).All(e => e.ErrorCode == ValidationFilter.Unprocessable), Is.True);
-        Assert.That(clock.ElapsedMilliseconds, Is.LessThan(500));
+    }
+
+    [Test]
+    public void Validate_BatchOverTheLimitWithBadItemsToo_IsRefusedOnItsCountBeforeItsItemsAreExamined()
+    {
+        var request = Series(100_000, items: 11) with
+        {
+            Name = "",
+            Items = [.. Series(100_000, items: 11).Items!.Select((item, i) => i == 3 ? item with { ContentUri = "not a uri" } : item)],
+        };
+
+        Assert.That(Errors(Validator.Validate(request)).Keys, Is.EqualTo(new[] { "slicing" }));
     }
 
     [Test]
