@@ -52,55 +52,91 @@ public static class ItemExports
     }
 
     /// <summary>
-    /// One COCO detection document of the final items, streamed: COCO puts every image before every annotation, so the
-    /// items are walked twice (images, then annotations), numbering both the same way each time.
+    /// One COCO detection document of the final items, streamed. COCO puts every image before every annotation: the items
+    /// are read and stitched once, images go to the response as they come and annotations to a temporary file, which
+    /// follows them (a second walk of the batch would stitch every item twice).
     /// </summary>
     public static async Task WriteCocoAsync(Stream stream, LabelSchema schema, ItemPages items, string? afterExternalId, int? limit)
     {
-        // The serializer flushes its writer synchronously, which Kestrel refuses: the JSON goes to a buffer that is copied
-        // to the response asynchronously whenever it holds enough.
-        var buffer = new ArrayBufferWriter<byte>(128 * 1024);
-        await using var json = new Utf8JsonWriter(buffer);
-        async Task SendAsync()
-        {
-            await json.FlushAsync();
-            await stream.WriteAsync(buffer.WrittenMemory);
-            buffer.ResetWrittenCount();
-        }
+        await using var annotationsFile = new FileStream(
+            Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
+            FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        using var images = new JsonArrayWriter(stream);
+        using var annotations = new JsonArrayWriter(annotationsFile);
 
-        json.WriteStartObject();
-        json.WritePropertyName("categories");
-        JsonSerializer.Serialize(json, CocoExport.Categories(schema), Web);
-        foreach (var part in new[] { "images", "annotations" })
+        await images.WriteRawAsync("{\"categories\":"u8.ToArray());
+        await images.WriteRawAsync(JsonSerializer.SerializeToUtf8Bytes(CocoExport.Categories(schema), Web));
+        await images.WriteRawAsync(",\"images\":["u8.ToArray());
+        long imageId = 1, annotationId = 1;
+        await foreach (var (row, result) in items.FromAsync(afterExternalId, limit))
         {
-            json.WriteStartArray(part);
-            long imageId = 1, annotationId = 1;
-            await foreach (var (row, result) in items.FromAsync(afterExternalId, limit))
+            if (result.Stitched is not { } stitched)
             {
-                if (result.Stitched is not { } stitched)
-                {
-                    continue;
-                }
-
-                var coco = CocoExport.Item(row.ContentUri, Shape(row), schema, stitched, imageId, annotationId);
-                imageId += coco.Images.Count;
-                annotationId += coco.Annotations.Count;
-                foreach (var element in part == "images" ? coco.Images.Cast<object>() : coco.Annotations)
-                {
-                    JsonSerializer.Serialize(json, element, element.GetType(), Web);
-                }
-
-                if (json.BytesPending + buffer.WrittenCount > 64 * 1024)
-                {
-                    await SendAsync();
-                }
+                continue;
             }
 
-            json.WriteEndArray();
+            var coco = CocoExport.Item(row.ContentUri, Shape(row), schema, stitched, imageId, annotationId);
+            imageId += coco.Images.Count;
+            annotationId += coco.Annotations.Count;
+            foreach (var image in coco.Images)
+            {
+                await images.WriteElementAsync(image);
+            }
+
+            foreach (var annotation in coco.Annotations)
+            {
+                await annotations.WriteElementAsync(annotation);
+            }
         }
 
-        json.WriteEndObject();
-        await SendAsync();
+        await annotations.FlushAsync();
+        await images.WriteRawAsync("],\"annotations\":["u8.ToArray());
+        await images.FlushAsync();
+        annotationsFile.Position = 0;
+        await annotationsFile.CopyToAsync(stream);
+        await stream.WriteAsync("]}"u8.ToArray());
+    }
+
+    /// <summary>
+    /// Writes the elements of a JSON array, comma-separated, to a stream, through a buffer copied out asynchronously
+    /// (the serializer flushes its writer synchronously, which Kestrel refuses).
+    /// </summary>
+    private sealed class JsonArrayWriter(Stream stream) : IDisposable
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(128 * 1024);
+        private readonly Utf8JsonWriter _json = new(Stream.Null);
+        private bool _first = true;
+
+        public async Task WriteElementAsync<T>(T element)
+        {
+            if (!_first)
+            {
+                _buffer.Write(","u8);
+            }
+
+            _first = false;
+            _json.Reset(_buffer); // one root value at a time, into the shared buffer
+            JsonSerializer.Serialize(_json, element, Web);
+
+            if (_buffer.WrittenCount > 64 * 1024)
+            {
+                await FlushAsync();
+            }
+        }
+
+        public async Task WriteRawAsync(byte[] bytes)
+        {
+            _buffer.Write(bytes);
+            await FlushAsync();
+        }
+
+        public async Task FlushAsync()
+        {
+            await stream.WriteAsync(_buffer.WrittenMemory);
+            _buffer.ResetWrittenCount();
+        }
+
+        public void Dispose() => _json.Dispose();
     }
 
     internal static ItemShape Shape(ItemRow row) => new(row.Width, row.Height, row.SliceCount);
@@ -127,7 +163,7 @@ public sealed class ItemPages(NpgsqlDataSource dataSource, Guid batchId, LabelSc
                 foreach (var row in chunk)
                 {
                     var outcomes = tasks[row.ItemId].Select(t => new ItemResult.TaskOutcome(
-                        t.Label is null ? null : new TaskLabel(t.Slice, t.TileRegion, JsonDocument.Parse(t.Label).RootElement, t.Confidence ?? 0),
+                        t.Label is null ? null : new TaskLabel(t.Slice, t.TileRegion, JsonElement.Parse(t.Label), t.Confidence ?? 0),
                         IsFinal: t.Label is not null || t.Excluded)).ToList();
                     yield return (row, ItemResult.Of(row.ExternalId, ItemExports.Shape(row), row.TaskCount, schema, outcomes));
                 }
