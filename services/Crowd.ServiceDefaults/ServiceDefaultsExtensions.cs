@@ -6,6 +6,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,7 +53,17 @@ public static class ServiceDefaultsExtensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // A status without a body (404 for an unknown path, 405, 415) gets problem details too, whatever the Accept header.
+        app.UseStatusCodePages(status =>
+        {
+            ProblemExceptionHandler.AnswerInJson(status.HttpContext);
+            return status.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>()
+                .WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = status.HttpContext,
+                    ProblemDetails = new ProblemDetails { Status = status.HttpContext.Response.StatusCode },
+                }).AsTask();
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

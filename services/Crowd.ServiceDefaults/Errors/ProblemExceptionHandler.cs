@@ -36,8 +36,18 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        AnswerInJson(httpContext);
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>
+    /// An error is answered as problem details whatever the client said it accepts: the framework's writer declines a
+    /// request whose Accept names no JSON type (text/html, text/plain, application/xml), and the failure would then fall
+    /// through to a bare 500, or in Development to the developer exception page with its stack trace. The request is
+    /// over once its error is being written, so its Accept is widened for that writer.
+    /// </summary>
+    public static void AnswerInJson(HttpContext httpContext) =>
+        httpContext.Request.Headers.Accept = "application/problem+json";
 
     private static ProblemDetails Conflict(ConflictException e)
     {
