@@ -3,10 +3,8 @@ using Crowd.Assignment.Data;
 using Crowd.Assignment.Domain;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
-using Crowd.Data.Migrations;
 using Crowd.Testing;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Crowd.Assignment.Tests;
@@ -23,28 +21,20 @@ public sealed class ItemShareClaimTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly JsonElement Schema = JsonDocument.Parse("""{ "kind": "classification", "classes": ["nodule", "no-nodule"] }""").RootElement;
-    private string _name = null!;
+    private ServiceDatabase _assignment = null!;
     private NpgsqlDataSource _dataSource = null!;
     private Database _database = null!;
 
     [SetUp]
     public async Task CreateSchemaAsync()
     {
-        DefaultTypeMap.MatchNamesWithUnderscores = true; // as AddCrowdData sets it for the service
-        _name = TestInfrastructure.UniqueName("assign");
-        _dataSource = NpgsqlDataSource.Create(await TestInfrastructure.CreateDatabaseAsync(_name));
-        _database = new Database(_dataSource);
-        // The service's own migrations, as it runs them at start: the shared data block's, then assignment's.
-        await new MigrationRunner(_dataSource, [typeof(Database).Assembly, typeof(ClaimStore).Assembly], NullLogger<MigrationRunner>.Instance)
-            .StartAsync(CancellationToken.None);
+        _assignment = await ServiceDatabase.CreateAsync("assign", typeof(ClaimStore).Assembly);
+        _dataSource = _assignment.DataSource;
+        _database = _assignment.Database;
     }
 
     [TearDown]
-    public async Task DropDatabaseAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await TestInfrastructure.DropDatabaseAsync(_name);
-    }
+    public async Task DropDatabaseAsync() => await _assignment.DisposeAsync();
 
     [Test]
     public async Task ClaimNext_FortyConcurrentClaimsOfOneWorker_GivesAtMostTheLimitOfEachItemAndAllElse()

@@ -1,4 +1,8 @@
 using System.Globalization;
+using System.Reflection;
+using Crowd.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace Crowd.Bench;
 
@@ -10,6 +14,24 @@ public static class Machine
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     public static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A host with a service's data block only (its migrations applied, <see cref="Database"/> and the data source
+    /// registered), no messaging: what a benchmark of one service's data code needs.
+    /// </summary>
+    public static async Task<IHost> StartDataHostAsync(string connectionString, Assembly serviceAssembly)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Database"] = connectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddCrowdData(serviceAssembly);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
 }
 
 /// <summary>Samples the managed heap every 20 ms; <see cref="Peak"/> is the most it held.</summary>

@@ -1,40 +1,23 @@
 using Crowd.Contracts.Batches;
 using Crowd.Data;
-using Crowd.Data.Migrations;
 using Crowd.Payouts.Consumers;
 using Crowd.Payouts.Data;
 using Crowd.Payouts.Domain;
 using Crowd.Testing;
-using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace Crowd.Payouts.Tests;
 
 /// <summary>A database of payouts' own schema (its real migrations) on the real PostgreSQL, dropped when disposed.</summary>
 public sealed class PayoutsDatabase : IAsyncDisposable
 {
-    private readonly string _name;
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly ServiceDatabase _database;
 
-    private PayoutsDatabase(string name, NpgsqlDataSource dataSource)
-    {
-        _name = name;
-        _dataSource = dataSource;
-        Database = new Database(dataSource);
-    }
+    private PayoutsDatabase(ServiceDatabase database) => _database = database;
 
-    public Database Database { get; }
+    public Database Database => _database.Database;
 
-    public static async Task<PayoutsDatabase> CreateAsync()
-    {
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var name = TestInfrastructure.UniqueName("payouts");
-        var dataSource = NpgsqlDataSource.Create(await TestInfrastructure.CreateDatabaseAsync(name));
-        await new MigrationRunner(dataSource, [typeof(Database).Assembly, typeof(AnnotationsJudgedConsumer).Assembly], NullLogger<MigrationRunner>.Instance)
-            .StartAsync(CancellationToken.None);
-        return new PayoutsDatabase(name, dataSource);
-    }
+    public static async Task<PayoutsDatabase> CreateAsync() =>
+        new(await ServiceDatabase.CreateAsync("payouts", typeof(AnnotationsJudgedConsumer).Assembly));
 
     /// <summary>A requester deposits enough and submits a batch: its escrow is held, as BatchSubmitted does it.</summary>
     public async Task<Guid> FundBatchAsync(long maxCostCents, long feeCentsPerAnnotation = 0)
@@ -51,19 +34,11 @@ public sealed class PayoutsDatabase : IAsyncDisposable
         return batchId;
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, object? parameters = null)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
-    }
+    public Task<T> ScalarAsync<T>(string sql, object? parameters = null) => _database.ScalarAsync<T>(sql, parameters);
 
     /// <summary>Whether the backend <paramref name="pid"/> is waiting for a lock another transaction holds.</summary>
     public Task<bool> IsWaitingForLockAsync(int pid) =>
         ScalarAsync<bool>("SELECT coalesce((SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = @pid), false)", new { pid });
 
-    public async ValueTask DisposeAsync()
-    {
-        await _dataSource.DisposeAsync();
-        await TestInfrastructure.DropDatabaseAsync(_name);
-    }
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

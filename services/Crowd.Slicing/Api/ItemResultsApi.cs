@@ -1,16 +1,11 @@
-using System.Buffers;
-using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Crowd.Data;
 using Crowd.Labels;
-using Crowd.Labels.Coco;
-using Crowd.Labels.Stitching;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
-using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using Npgsql;
 

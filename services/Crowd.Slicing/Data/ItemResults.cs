@@ -21,8 +21,7 @@ public static class ItemResults
     public static async Task<IReadOnlyList<ItemRow>> ItemsAsync(this NpgsqlDataSource dataSource, Guid batchId, string? afterExternalId, int limit)
     {
         const string sql = """
-            SELECT i.item_id, i.external_id, i.content_uri, i.slice_count, i.width, i.height,
-                   coalesce(i.task_count, (SELECT count(*) FROM tasks t WHERE t.item_id = i.item_id))::int AS task_count
+            SELECT i.item_id, i.external_id, i.content_uri, i.slice_count, i.width, i.height, i.task_count
             FROM items i
             WHERE i.batch_id = @batchId AND NOT i.is_gold AND (@afterExternalId::text IS NULL OR i.external_id > @afterExternalId)
             ORDER BY i.external_id

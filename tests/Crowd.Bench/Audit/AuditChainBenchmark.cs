@@ -27,7 +27,7 @@ public static class AuditChainBenchmark
         var connectionString = await TestInfrastructure.CreateDatabaseAsync(name);
         try
         {
-            using var host = await StartHostAsync(connectionString);
+            using var host = await Machine.StartDataHostAsync(connectionString, typeof(AuditChain).Assembly); // payouts' migrations: audit_events and its trigger
             var db = host.Services.GetRequiredService<Database>();
             await using (var work = await db.BeginAsync())
             {
@@ -44,14 +44,14 @@ public static class AuditChainBenchmark
             // As payouts' consumer appends them since issue 8: a batch of deliveries per transaction, one lock per batch.
             var batched1 = await MeasureAsync("chained append, batches of 200, 1 writer", Events * 4, 1, chained: true, db, batch: 200);
             var batched4 = await MeasureAsync("chained append, batches of 200, 4 writers", Events * 4, 4, chained: true, db, batch: 200);
-            Console.WriteLine(Invariant($"throughput chained / plain: 1 writer {chain1 / plain1:F2}x, 4 writers {chain4 / plain4:F2}x"));
-            Console.WriteLine(Invariant($"batched / one per transaction: 1 writer {batched1 / chain1:F1}x, 4 writers {batched4 / chain4:F1}x"));
+            Console.WriteLine(Machine.Invariant($"throughput chained / plain: 1 writer {chain1 / plain1:F2}x, 4 writers {chain4 / plain4:F2}x"));
+            Console.WriteLine(Machine.Invariant($"batched / one per transaction: 1 writer {batched1 / chain1:F1}x, 4 writers {batched4 / chain4:F1}x"));
 
             var clock = Stopwatch.StartNew();
             await using (var work = await db.BeginAsync())
             {
                 var verification = await work.VerifyAuditChainAsync();
-                Console.WriteLine(Invariant(
+                Console.WriteLine(Machine.Invariant(
                     $"verify: {verification.Events:N0} events, valid={verification.Valid}, {clock.Elapsed.TotalMilliseconds:F0} ms = {verification.Events / clock.Elapsed.TotalSeconds:N0} events/s"));
             }
 
@@ -102,7 +102,7 @@ public static class AuditChainBenchmark
         if (print)
         {
             Array.Sort(latencies);
-            Console.WriteLine(Invariant(
+            Console.WriteLine(Machine.Invariant(
                 $"{label}: {count:N0} events in {clock.Elapsed.TotalSeconds:F2} s = {perSecond:N0} events/s; per transaction p50 {latencies[transactions / 2]:F2} ms, p95 {latencies[(int)(transactions * 0.95)]:F2} ms"));
         }
 
@@ -120,20 +120,4 @@ public static class AuditChainBenchmark
         SubjectId = Guid.CreateVersion7().ToString(),
         Detail = $"claim {Guid.CreateVersion7()}: dicomweb://pacs.example/studies/1.2.{i}",
     };
-
-    private static async Task<IHost> StartHostAsync(string connectionString)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Database"] = connectionString,
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.AddCrowdData(typeof(AuditChain).Assembly); // payouts' migrations: audit_events and its trigger
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -33,7 +33,7 @@ public static class ItemsExportBenchmark
         var connectionString = await TestInfrastructure.CreateDatabaseAsync(name);
         try
         {
-            using var host = await StartHostAsync(connectionString);
+            using var host = await StartDataHostAsync(connectionString, typeof(BatchStore).Assembly);
             var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
             Console.WriteLine(Invariant($"{Environment.ProcessorCount} cores, load average {LoadAverage()}; items of {SliceCount} slices, {TasksPerItem} windows, boxes on 5 % of slices"));
             var schema = LabelSchema.From(JsonDocument.Parse("""{ "kind": "bbox", "classes": ["nodule", "mass"] }""").RootElement);
@@ -121,20 +121,6 @@ public static class ItemsExportBenchmark
         await using var analyze = new NpgsqlCommand("ANALYZE items; ANALYZE tasks; ANALYZE results", connection);
         await analyze.ExecuteNonQueryAsync(); // fresh statistics, as autovacuum would give the tables soon after
         return batchId;
-    }
-
-    private static async Task<IHost> StartHostAsync(string connectionString)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Database"] = connectionString,
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        Crowd.Data.DataExtensions.AddCrowdData(builder, typeof(BatchStore).Assembly); // slicing's migrations
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     /// <summary>A response body that keeps nothing: the export is measured, not the disk.</summary>

@@ -35,7 +35,7 @@ public static class SlicingScaleBenchmark
         var connectionString = await TestInfrastructure.CreateDatabaseAsync(name);
         try
         {
-            using var host = await StartHostAsync(connectionString);
+            using var host = await Machine.StartDataHostAsync(connectionString, typeof(BatchStore).Assembly); // no relay: the outbox rows stay to be counted
             var database = host.Services.GetRequiredService<Database>();
             var platform = new PlatformOptions();
             var validator = new SubmitBatchValidator(Microsoft.Extensions.Options.Options.Create(platform));
@@ -192,18 +192,4 @@ public static class SlicingScaleBenchmark
 
     private static ItemSpec Series0(int sliceCount) =>
         new() { ExternalId = "series-0", ContentUri = "dicomweb://pacs.example/studies/1/series/1", SliceCount = sliceCount };
-
-    private static async Task<IHost> StartHostAsync(string connectionString)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Database"] = connectionString,
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.AddCrowdData(typeof(BatchStore).Assembly); // slicing's migrations; no relay, so the outbox rows stay to be counted
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
 }
