@@ -7,20 +7,22 @@
 
 # Always this checkout's root, whatever CROWD_ROOT the caller's environment holds.
 CROWD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-CROWD_STATE="$CROWD_ROOT/.crowd"          # git-ignored: data, logs, pid files, the JWT key
+# git-ignored: data, logs, pid files, the JWT key. CROWD_INFRA_STATE and the CROWD_*_PORT variables below run a second,
+# private PostgreSQL and RabbitMQ beside the usual ones (the infrastructure fault test kills and restarts its own).
+CROWD_STATE="${CROWD_INFRA_STATE:-$CROWD_ROOT/.crowd}"
 CROWD_LOGS="$CROWD_STATE/logs"
 CROWD_RUN="$CROWD_STATE/run"
 
 PG_BIN=/usr/lib/postgresql/15/bin          # Debian's binaries by full path; never whatever is first on PATH
-PG_PORT=55432
+PG_PORT=${CROWD_PG_PORT:-55432}
 PG_USER=crowd
 PG_PASSWORD=crowd
 
 RABBIT_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server   # not the /usr/sbin wrapper: it switches to the rabbitmq user
-RABBIT_PORT=55672
-RABBIT_MGMT_PORT=55673
-RABBIT_DIST_PORT=55674
-RABBIT_EPMD_PORT=55675
+RABBIT_PORT=${CROWD_RABBIT_PORT:-55672}     # management, distribution and epmd on the next three ports
+RABBIT_MGMT_PORT=$((RABBIT_PORT + 1))
+RABBIT_DIST_PORT=$((RABBIT_PORT + 2))
+RABBIT_EPMD_PORT=$((RABBIT_PORT + 3))
 RABBIT_NODE=crowd@localhost
 RABBIT_USER=crowd
 RABBIT_PASSWORD=crowd

@@ -49,7 +49,10 @@ public static class ServiceDefaultsExtensions
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
     }
 
-    /// <summary>Error handling, auth, <c>/health/live</c>, <c>/health/ready</c> (database and broker) and <c>/openapi/v1.json</c>.</summary>
+    /// <summary>
+    /// Error handling, auth, <c>/health/live</c>, <c>/health/ready</c> (the database: without it no request can be
+    /// served), <c>/health/broker</c> (RabbitMQ: without it messages wait in the outbox) and <c>/openapi/v1.json</c>.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -68,6 +71,7 @@ public static class ServiceDefaultsExtensions
         app.UseAuthorization();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/broker", new HealthCheckOptions { Predicate = check => check.Tags.Contains("broker") });
         app.MapOpenApi();
         return app;
     }

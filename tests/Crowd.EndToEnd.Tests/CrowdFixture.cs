@@ -20,7 +20,8 @@ public sealed class CrowdFixture
 
     public static CrowdProcesses Crowd => _crowd ?? throw new InvalidOperationException("The processes are not started.");
 
-    public static HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>The gateway, called as a worker's app would: 5xx and lost connections are retried for up to a minute.</summary>
+    public static HttpClient Http { get; private set; } = null!;
 
     [OneTimeSetUp]
     public async Task StartProcessesAsync()
@@ -31,7 +32,7 @@ public sealed class CrowdFixture
             ["Lease__SweepInterval"] = "00:00:01",
             ["Qa__LeaseDuration"] = Lease.ToString("c"),
         });
-        Http.BaseAddress = _crowd.Gateway;
+        Http = PatientHttp.CreateClient(_crowd.Gateway, giveUpAfter: TimeSpan.FromMinutes(1));
     }
 
     [OneTimeTearDown]
@@ -42,7 +43,7 @@ public sealed class CrowdFixture
             await _crowd.DisposeAsync();
         }
 
-        Http.Dispose();
+        Http?.Dispose();
     }
 
     /// <summary>A caller with a unique subject (so tests never share principals) and the given roles.</summary>

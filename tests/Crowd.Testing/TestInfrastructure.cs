@@ -17,11 +17,36 @@ public static class TestInfrastructure
     public static string RabbitUser => Env("CROWD_RABBIT_USER", "crowd");
     public static string RabbitPassword => Env("CROWD_RABBIT_PASSWORD", "crowd");
 
+    /// <summary>The shared servers, as one value (a fault test that kills its servers brings a private one instead).</summary>
+    public static InfrastructureServers Shared => new(PostgresServer, RabbitHost, RabbitPort, RabbitManagementPort, RabbitUser, RabbitPassword);
+
     /// <summary>A unique, lower-case name such as <c>t_outbox_3f9a1c2b</c>.</summary>
     public static string UniqueName(string purpose) => $"t_{purpose}_{Guid.NewGuid():N}"[..(purpose.Length + 11)];
 
+    public static Task<string> CreateDatabaseAsync(string name) => Shared.CreateDatabaseAsync(name);
+
+    public static Task DropDatabaseAsync(string name) => Shared.DropDatabaseAsync(name);
+
+    public static Task CreateVirtualHostAsync(string name) => Shared.CreateVirtualHostAsync(name);
+
+    public static Task DeleteVirtualHostAsync(string name) => Shared.DeleteVirtualHostAsync(name);
+
+    public static Task<int> QueueDepthAsync(string virtualHost, string queue) => Shared.QueueDepthAsync(virtualHost, queue);
+
+    public static Task BlockConnectionsAsync(string virtualHost) => Shared.BlockConnectionsAsync(virtualHost);
+
+    public static Task UnblockConnectionsAsync(string virtualHost) => Shared.UnblockConnectionsAsync(virtualHost);
+
+    private static string Env(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+}
+
+/// <summary>One PostgreSQL server and one RabbitMQ broker (with its management API), and what tests do with them.</summary>
+public sealed record InfrastructureServers(
+    string PostgresServer, string RabbitHost, int RabbitPort, int RabbitManagementPort, string RabbitUser, string RabbitPassword)
+{
     /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string name)
+    public async Task<string> CreateDatabaseAsync(string name)
     {
         await using (var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres"))
         {
@@ -33,7 +58,7 @@ public static class TestInfrastructure
         return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
     }
 
-    public static async Task DropDatabaseAsync(string name)
+    public async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
@@ -43,7 +68,7 @@ public static class TestInfrastructure
     }
 
     /// <summary>Creates a virtual host with full permissions for the test user, through the management API.</summary>
-    public static async Task CreateVirtualHostAsync(string name)
+    public async Task CreateVirtualHostAsync(string name)
     {
         using var http = Management();
         (await http.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
@@ -51,14 +76,14 @@ public static class TestInfrastructure
         (await http.PutAsync($"api/permissions/{name}/{RabbitUser}", permissions)).EnsureSuccessStatusCode();
     }
 
-    public static async Task DeleteVirtualHostAsync(string name)
+    public async Task DeleteVirtualHostAsync(string name)
     {
         using var http = Management();
         await http.DeleteAsync($"api/vhosts/{name}");
     }
 
     /// <summary>Messages waiting in a queue of the virtual host (for example an <c>_error</c> queue); 0 if it does not exist.</summary>
-    public static async Task<int> QueueDepthAsync(string virtualHost, string queue)
+    public async Task<int> QueueDepthAsync(string virtualHost, string queue)
     {
         using var http = Management();
         using var response = await http.GetAsync($"api/queues/{virtualHost}/{queue}");
@@ -75,7 +100,7 @@ public static class TestInfrastructure
     /// Takes the broker away from the virtual host's clients without losing its queues: no new connection is allowed
     /// (a max-connections limit of 0) and the open ones are closed. <see cref="UnblockConnectionsAsync"/> lifts it.
     /// </summary>
-    public static async Task BlockConnectionsAsync(string virtualHost)
+    public async Task BlockConnectionsAsync(string virtualHost)
     {
         using var http = Management();
         using var limit = new StringContent("""{"value":0}""", Encoding.UTF8, "application/json");
@@ -110,20 +135,17 @@ public static class TestInfrastructure
         }
     }
 
-    public static async Task UnblockConnectionsAsync(string virtualHost)
+    public async Task UnblockConnectionsAsync(string virtualHost)
     {
         using var http = Management();
         (await http.DeleteAsync($"api/vhost-limits/{virtualHost}/max-connections")).EnsureSuccessStatusCode();
     }
 
-    private static HttpClient Management()
+    private HttpClient Management()
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://{RabbitHost}:{RabbitManagementPort}/") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RabbitUser}:{RabbitPassword}")));
         return http;
     }
-
-    private static string Env(string name, string fallback) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }

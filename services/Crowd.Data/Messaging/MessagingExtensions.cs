@@ -28,6 +28,13 @@ public static class MessagingExtensions
     private static readonly int[] RetryIntervals = [50, 200, 500, 1000, 2000, 5000];
 
     /// <summary>
+    /// Attempts of a delivery that fails because the database is away (<see cref="DatabaseFaults"/>), 200 ms apart growing
+    /// to 10 s: about 2.7 hours of outage before the message is parked. The message is fine; parking it would leave its
+    /// batch unfinished until an operator notices.
+    /// </summary>
+    private const int DatabaseOutageRetries = 1000;
+
+    /// <summary>
     /// MassTransit over RabbitMQ (section <c>RabbitMq</c>) with every consumer in <paramref name="consumerAssembly"/>,
     /// queues prefixed by the service name so that two services' consumers of one event never compete,
     /// interval retries then the <c>_error</c> queue (no delayed-exchange plugin here), and the outbox relay.
@@ -43,6 +50,13 @@ public static class MessagingExtensions
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             bus.AddConsumers(consumerAssembly);
+            // The bus's health is not readiness: /health/ready is about the database, which every request needs. A broker
+            // outage delays messages only; it shows at /health/broker and in the logs.
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Tags.Clear();
+                health.Tags.Add("broker");
+            });
             bus.UsingRabbitMq((context, transport) =>
             {
                 transport.Host(rabbit.Host, rabbit.Port, rabbit.VirtualHost, host =>
@@ -53,18 +67,27 @@ public static class MessagingExtensions
                 });
                 transport.PrefetchCount = rabbit.PrefetchCount;
                 transport.ConcurrentMessageLimit = rabbit.ConcurrentMessageLimit;
-                // Transient failures (deadlocks, serialization conflicts, a restarting database) are retried in place, a
-                // bounded number of times (7 deliveries over about 9 s); then the message is parked in <queue>_error for
-                // an operator, and the deliveries behind it go on meanwhile in the endpoint's other slots.
-                transport.UseMessageRetry(retry => retry.Intervals(RetryIntervals));
+                // A database that is away, restarting or losing a conflict is waited out (outer policy); any other failure
+                // is retried in place a bounded number of times (7 deliveries over about 9 s), then the message is parked
+                // in <queue>_error for an operator, and the deliveries behind it go on meanwhile in the other slots.
+                transport.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(DatabaseOutageRetries, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+                    retry.Handle<Exception>(DatabaseFaults.IsTransient);
+                });
+                transport.UseMessageRetry(retry =>
+                {
+                    retry.Intervals(RetryIntervals);
+                    retry.Ignore<Exception>(DatabaseFaults.IsTransient);
+                });
                 transport.ConfigureEndpoints(context);
             });
         });
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(host =>
         {
-            // The relay starts after the bus is connected, so its first publish never races the connection.
-            host.WaitUntilStarted = true;
-            host.StartTimeout = TimeSpan.FromSeconds(60);
+            // The service starts, and its HTTP API answers, while the broker is away: the bus keeps connecting in the
+            // background, writes commit to the outbox meanwhile, and the relay publishes them once the broker is back.
+            host.WaitUntilStarted = false;
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
         builder.Services.AddHostedService<OutboxRelay>();

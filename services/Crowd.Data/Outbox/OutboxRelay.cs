@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crowd.Data.Messaging;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -27,7 +28,7 @@ namespace Crowd.Data.Outbox;
 /// with exponential backoff.
 /// </summary>
 public sealed class OutboxRelay(
-    NpgsqlDataSource dataSource, IBus bus, OutboxSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
+    NpgsqlDataSource dataSource, IBusControl bus, OutboxSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private readonly OutboxOptions _options = options.Value;
@@ -35,6 +36,15 @@ public sealed class OutboxRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.RelayEnabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await BusReadiness.WaitAsync(bus, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             return;
         }

@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using Crowd.Data;
 using Npgsql;
 
 namespace Crowd.ServiceDefaults.Errors;
 
 /// <summary>
-/// The one exception handler: each failure becomes RFC 9457 problem details. Bad input is 4xx naming the field;
-/// anything unexpected is a 500 with a trace id only, never a stack trace.
+/// The one exception handler: each failure becomes RFC 9457 problem details. Bad input is 4xx naming the field; a
+/// database that is away is 503 with <c>Retry-After</c>; anything unexpected is a 500 with a trace id only, never a
+/// stack trace.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -26,6 +28,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             UnprocessableException e => Invalid(422, "The request does not fit the resource it refers to", e.Field, e.Message),
             BadHttpRequestException { InnerException: JsonException json } => Invalid(400, "The body is not valid JSON for this request", JsonField(json), FirstLine(json.Message)),
             BadHttpRequestException e => new ProblemDetails { Status = e.StatusCode, Title = "Bad request", Detail = FirstLine(e.Message) },
+            _ when DatabaseFaults.IsTransient(exception) => Unavailable(httpContext, exception),
             _ => null,
         };
 
@@ -48,6 +51,21 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// </summary>
     public static void AnswerInJson(HttpContext httpContext) =>
         httpContext.Request.Headers.Accept = "application/problem+json";
+
+    /// <summary>
+    /// The database is away or the transaction lost a conflict, and the same request may succeed in
+    /// a moment (a retried write meets the same checks: a submission already taken is a 409 that says so). 503 with <c>Retry-After</c>, never a 500: clients retry it with backoff instead of giving up.
+    /// </summary>
+    private ProblemDetails Unavailable(HttpContext httpContext, Exception exception)
+    {
+        logger.LogWarning("{Method} {Path} answered 503: the database is unavailable ({Error})",
+            httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+        httpContext.Response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = 503, Title = "Service temporarily unavailable", Detail = "The database could not complete the request right now. Try again.",
+        };
+    }
 
     private static ProblemDetails Conflict(ConflictException e)
     {

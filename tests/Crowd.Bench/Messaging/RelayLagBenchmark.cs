@@ -194,6 +194,8 @@ public static class RelayLagBenchmark
         builder.AddCrowdMessaging("bench", typeof(RelayLagBenchmark).Assembly);
         var host = builder.Build();
         await host.StartAsync();
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await BusReadiness.WaitAsync(host.Services.GetRequiredService<IBusControl>(), ready.Token);
         return host;
     }
 }

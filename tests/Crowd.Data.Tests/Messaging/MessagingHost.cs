@@ -1,5 +1,6 @@
 using Crowd.Data.Messaging;
 using Crowd.Testing;
+using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,6 +45,9 @@ public sealed class MessagingHost : IAsyncDisposable
         builder.AddCrowdMessaging("datatests", typeof(MessagingHost).Assembly);
         var host = builder.Build();
         await host.StartAsync();
+        // The bus connects in the background; the tests publish at once, so they wait for their queues to be bound.
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await BusReadiness.WaitAsync(host.Services.GetRequiredService<IBusControl>(), ready.Token);
         return new MessagingHost(host);
     }
 

@@ -9,12 +9,15 @@ using Crowd.Testing;
 namespace Crowd.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
-/// The five Crowd processes, started as separate OS processes from their Release builds, each with a database of
-/// its own on the real PostgreSQL and one shared test virtual host on the real RabbitMQ, on free loopback ports.
+/// The Crowd processes, started as separate OS processes from their Release builds, each service with a database of
+/// its own on the real PostgreSQL and one shared test virtual host on the real RabbitMQ, on free loopback ports. With
+/// replicas, every service runs that many instances (named <c>Assignment</c>, <c>Assignment.2</c>, ...) on one database,
+/// and the gateway balances across them.
 /// </summary>
 public sealed class CrowdProcesses : IAsyncDisposable
 {
-    private static readonly string[] Services = ["Slicing", "Assignment", "Consensus", "Payouts"];
+    public static readonly IReadOnlyList<string> Services = ["Slicing", "Assignment", "Consensus", "Payouts"];
+    private readonly InfrastructureServers _servers;
     private readonly Dictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _databases = new(StringComparer.Ordinal);
@@ -23,8 +26,9 @@ public sealed class CrowdProcesses : IAsyncDisposable
     private readonly string _logDirectory;
     private readonly string _keyFile;
 
-    private CrowdProcesses()
+    private CrowdProcesses(InfrastructureServers servers)
     {
+        _servers = servers;
         _logDirectory = Path.Combine(RepositoryRoot, ".crowd", "test-logs", _run);
         Directory.CreateDirectory(_logDirectory);
         _keyFile = Path.Combine(_logDirectory, "jwt.key");
@@ -36,62 +40,76 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
     public Uri Gateway => new($"http://127.0.0.1:{_ports["Gateway"]}");
 
-    public string ConnectionString(string service) => _databases[service];
+    public string ConnectionString(string service) => _databases[ServiceOf(service)];
 
-    public int Port(string service) => _ports[service];
+    public int Port(string instance) => _ports[instance];
+
+    /// <summary>The instances of <paramref name="service"/>: its name, then <c>name.2</c>, <c>name.3</c>, ...</summary>
+    public static IEnumerable<string> Instances(string service, int replicas) =>
+        Enumerable.Range(1, replicas).Select(n => n == 1 ? service : $"{service}.{n}");
+
+    private static string ServiceOf(string instance) => instance.Split('.')[0];
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>
     /// Starts everything and waits until every process answers <c>/health/ready</c>. <paramref name="settings"/> go to every
-    /// service (each reads only its own sections: <c>Lease</c> assignment's, <c>Qa</c> consensus's).
+    /// service (each reads only its own sections: <c>Lease</c> assignment's, <c>Qa</c> consensus's). <paramref name="servers"/>:
+    /// the PostgreSQL and RabbitMQ to use (default: the shared ones).
     /// </summary>
-    public static async Task<CrowdProcesses> StartAsync(IDictionary<string, string>? settings = null)
+    public static async Task<CrowdProcesses> StartAsync(
+        IDictionary<string, string>? settings = null, InfrastructureServers? servers = null, int replicas = 1)
     {
-        var crowd = new CrowdProcesses();
-        await TestInfrastructure.CreateVirtualHostAsync(crowd._run);
+        var crowd = new CrowdProcesses(servers ?? TestInfrastructure.Shared);
+        await crowd._servers.CreateVirtualHostAsync(crowd._run);
         foreach (var service in Services)
         {
             var database = $"{crowd._run}_{service.ToLowerInvariant()}";
-            crowd._databases[service] = await TestInfrastructure.CreateDatabaseAsync(database);
+            crowd._databases[service] = await crowd._servers.CreateDatabaseAsync(database);
         }
 
-        foreach (var service in Services.Append("Gateway"))
+        var instances = Services.SelectMany(s => Instances(s, replicas)).ToList();
+        foreach (var instance in instances.Append("Gateway"))
         {
-            crowd._ports[service] = FreePort();
+            crowd._ports[instance] = FreePort();
         }
 
-        foreach (var service in Services)
+        foreach (var instance in instances)
         {
-            crowd.Start(service, settings);
+            crowd.Start(instance, settings);
         }
 
-        crowd.Start("Gateway", Services.ToDictionary(
-            s => $"ReverseProxy__Clusters__{s.ToLowerInvariant()}__Destinations__local__Address",
-            s => $"http://127.0.0.1:{crowd._ports[s]}"));
+        // The first instance replaces appsettings.json's "local" destination; the others are added beside it.
+        crowd.Start("Gateway", instances.ToDictionary(
+            i => $"ReverseProxy__Clusters__{ServiceOf(i).ToLowerInvariant()}__Destinations__{(i.Contains('.') ? $"instance{i.Split('.')[1]}" : "local")}__Address",
+            i => $"http://127.0.0.1:{crowd._ports[i]}"));
         await crowd.WaitUntilReadyAsync(crowd._ports.Keys);
         return crowd;
     }
 
     /// <summary>SIGKILL: no graceful shutdown, no chance to finish or roll back anything in flight.</summary>
-    public void Kill(string service)
+    public void Kill(string instance)
     {
-        using var process = _processes[service];
-        _processes.Remove(service);
+        using var process = _processes[instance];
+        _processes.Remove(instance);
         process.Kill(entireProcessTree: true);
         process.WaitForExit();
     }
 
-    /// <summary>Starts a killed service again on its old port, database and settings, and waits until it is ready.</summary>
-    public async Task RestartAsync(string service)
+    /// <summary>
+    /// Starts a killed instance again on its old port, database and settings, and waits until it is ready (and, unless
+    /// the broker is meant to be away, connected to it).
+    /// </summary>
+    public async Task RestartAsync(string instance, bool waitForBroker = true)
     {
-        Start(service, _settings[service]);
-        await WaitUntilReadyAsync([service]);
+        Start(instance, _settings[instance]);
+        await WaitUntilReadyAsync([instance], waitForBroker);
     }
 
-    private void Start(string service, IDictionary<string, string>? settings)
+    private void Start(string instance, IDictionary<string, string>? settings)
     {
-        _settings[service] = settings;
+        _settings[instance] = settings;
+        var service = ServiceOf(instance);
         var dll = Path.Combine(RepositoryRoot, "services", $"Crowd.{service}", "bin", BuildConfiguration, "net10.0", $"Crowd.{service}.dll");
         if (!File.Exists(dll))
         {
@@ -104,18 +122,18 @@ public sealed class CrowdProcesses : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = RepositoryRoot,
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[service]}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[instance]}";
         // Development, as ./crowd up runs them: it turns on DI scope validation, which catches lifetime mistakes.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (service != "Gateway")
         {
             start.Environment["ConnectionStrings__Database"] = _databases[service];
-            start.Environment["RabbitMq__Host"] = TestInfrastructure.RabbitHost;
-            start.Environment["RabbitMq__Port"] = TestInfrastructure.RabbitPort.ToString(CultureInfo.InvariantCulture);
+            start.Environment["RabbitMq__Host"] = _servers.RabbitHost;
+            start.Environment["RabbitMq__Port"] = _servers.RabbitPort.ToString(CultureInfo.InvariantCulture);
             start.Environment["RabbitMq__VirtualHost"] = _run;
-            start.Environment["RabbitMq__Username"] = TestInfrastructure.RabbitUser;
-            start.Environment["RabbitMq__Password"] = TestInfrastructure.RabbitPassword;
+            start.Environment["RabbitMq__Username"] = _servers.RabbitUser;
+            start.Environment["RabbitMq__Password"] = _servers.RabbitPassword;
             start.Environment["Auth__SigningKeyFile"] = _keyFile;
         }
 
@@ -125,32 +143,36 @@ public sealed class CrowdProcesses : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        var log = new StreamWriter(Path.Combine(_logDirectory, $"{service.ToLowerInvariant()}.log"), append: true) { AutoFlush = true };
+        var log = new StreamWriter(Path.Combine(_logDirectory, $"{instance.ToLowerInvariant()}.log"), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _processes[service] = process;
+        _processes[instance] = process;
     }
 
-    private async Task WaitUntilReadyAsync(IEnumerable<string> services)
+    /// <summary>
+    /// Waits for <c>/health/ready</c> (the database) and, with <paramref name="waitForBroker"/>, <c>/health/broker</c>: a
+    /// service answers before its bus is connected, and a test must not publish before every consumer's queue is bound.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(IEnumerable<string> instances, bool waitForBroker = true)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var service in services.ToList())
+        foreach (var instance in instances.ToList())
         {
-            var port = _ports[service];
+            var port = _ports[instance];
             var deadline = DateTime.UtcNow.AddSeconds(90);
             while (true)
             {
-                if (_processes[service].HasExited)
+                if (_processes[instance].HasExited)
                 {
-                    throw new InvalidOperationException($"{service} exited with {_processes[service].ExitCode}:\n{LogTail(service)}");
+                    throw new InvalidOperationException($"{instance} exited with {_processes[instance].ExitCode}:\n{LogTail(instance)}");
                 }
 
                 try
                 {
-                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"));
-                    if (response.StatusCode == HttpStatusCode.OK)
+                    using var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"));
+                    if (ready.StatusCode == HttpStatusCode.OK && (!waitForBroker || instance == "Gateway" || await BrokerConnectedAsync(http, port)))
                     {
                         break;
                     }
@@ -164,7 +186,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{service} was not ready within 90 s:\n{LogTail(service)}");
+                    throw new TimeoutException($"{instance} was not ready within 90 s:\n{LogTail(instance)}");
                 }
 
                 await Task.Delay(200);
@@ -172,9 +194,15 @@ public sealed class CrowdProcesses : IAsyncDisposable
         }
     }
 
-    public string LogTail(string service)
+    private static async Task<bool> BrokerConnectedAsync(HttpClient http, int port)
     {
-        var path = Path.Combine(_logDirectory, $"{service.ToLowerInvariant()}.log");
+        using var broker = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/broker"));
+        return broker.StatusCode == HttpStatusCode.OK;
+    }
+
+    public string LogTail(string instance)
+    {
+        var path = Path.Combine(_logDirectory, $"{instance.ToLowerInvariant()}.log");
         return File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(40)) : "(no log)";
     }
 
@@ -193,10 +221,10 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
         foreach (var database in _databases.Keys.Select(s => $"{_run}_{s.ToLowerInvariant()}"))
         {
-            await TestInfrastructure.DropDatabaseAsync(database);
+            await _servers.DropDatabaseAsync(database);
         }
 
-        await TestInfrastructure.DeleteVirtualHostAsync(_run);
+        await _servers.DeleteVirtualHostAsync(_run);
     }
 
     private static string BuildConfiguration =>

@@ -18,7 +18,8 @@ public static class DemoCommand
         }
 
         var options = new MarketplaceOptions { Items = line.Number("items", 200), Seed = line.Number("seed", 7) };
-        using var http = new HttpClient { BaseAddress = new Uri(line.One("gateway") ?? "http://127.0.0.1:5100"), Timeout = TimeSpan.FromSeconds(30) };
+        // A worker's app is patient: 5xx and lost connections (a service, the broker or the database restarting) are retried.
+        using var http = PatientHttp.CreateClient(new Uri(line.One("gateway") ?? "http://127.0.0.1:5100"), giveUpAfter: TimeSpan.FromMinutes(3));
         var marketplace = new Marketplace(http, TokenIssuer.FromKeyFile(keyFile), options);
 
         Console.WriteLine($"Crowd demo: {options.Items} classification items ({string.Join(", ", options.Classes)}), " +

@@ -34,6 +34,19 @@ public sealed class CrowdClient(HttpClient http, TokenIssuer tokens, string subj
     public async Task<JsonElement?> CallAsync(HttpMethod method, string path, object? body = null, CancellationToken cancellationToken = default, params HttpStatusCode[] expected)
     {
         using var response = await SendAsync(method, path, body, cancellationToken: cancellationToken);
+        return await ReadAsync(method, path, response, expected, cancellationToken);
+    }
+
+    /// <summary>As <see cref="CallAsync"/>, with an <c>Idempotency-Key</c>: a write that a retry may send twice is applied once.</summary>
+    public async Task<JsonElement?> CallOnceAsync(
+        HttpMethod method, string path, object body, string idempotencyKey, CancellationToken cancellationToken = default, params HttpStatusCode[] expected)
+    {
+        using var response = await SendAsync(method, path, body, idempotencyKey, cancellationToken);
+        return await ReadAsync(method, path, response, expected, cancellationToken);
+    }
+
+    private static async Task<JsonElement?> ReadAsync(HttpMethod method, string path, HttpResponseMessage response, HttpStatusCode[] expected, CancellationToken cancellationToken)
+    {
         var ok = expected.Length == 0 ? response.IsSuccessStatusCode : expected.Contains(response.StatusCode);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!ok)

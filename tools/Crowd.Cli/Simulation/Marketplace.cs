@@ -45,8 +45,9 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         var reviewer = new CrowdClient(http, tokens, $"qa-{run}", "qa");
         var random = new Random(options.Seed);
 
-        await admin.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits",
-            new { amountCents = options.DepositCents, reference = $"demo-wire-{run}" }, cancellationToken);
+        // Keyed: a deposit or a batch the client sends again after a lost answer is applied once.
+        await admin.CallOnceAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits",
+            new { amountCents = options.DepositCents, reference = $"demo-wire-{run}" }, $"deposit-{run}", cancellationToken);
 
         var items = Enumerable.Range(0, options.Items).Select(i =>
         {
@@ -62,7 +63,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             return new { externalId, contentUri = uri, sliceCount = 1, truth = new { label = truth } };
         }).ToList();
 
-        var submitted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", new
+        var submitted = (await requester.CallOnceAsync(HttpMethod.Post, "/v1/batches", new
         {
             name = $"Simulated chest CT triage {run}",
             modality = "CT",
@@ -74,7 +75,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             pricePerAnnotationCents = options.PriceCents,
             items,
             goldItems,
-        }, cancellationToken, HttpStatusCode.Accepted))!.Value;
+        }, $"batch-{run}", cancellationToken, HttpStatusCode.Accepted))!.Value;
         var batchId = submitted.GetProperty("batchId").GetGuid();
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -138,19 +139,9 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         {
             while (!finished.IsCancellationRequested)
             {
-                JsonElement? claim;
-                try
-                {
-                    claim = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Client.Subject}/claims", null, finished,
-                        HttpStatusCode.Created, HttpStatusCode.NoContent, HttpStatusCode.Conflict);
-                }
-                catch (HttpRequestException exception) when (IsUnavailable(exception))
-                {
-                    // Assignment is down or restarting. A claim it took but could not answer simply expires with its lease.
-                    await Task.Delay(200, finished);
-                    continue;
-                }
-
+                // The client retries 5xx and broken connections: a claim taken but never answered simply expires with its lease.
+                var claim = await worker.Client.CallAsync(HttpMethod.Post, $"/v1/workers/{worker.Client.Subject}/claims", null, finished,
+                    HttpStatusCode.Created, HttpStatusCode.NoContent, HttpStatusCode.Conflict);
                 if (claim is { } refused && !refused.TryGetProperty("claimId", out _))
                 {
                     // 409: the platform suspended this worker for accuracy under its floor; no more tasks for them.
@@ -194,38 +185,27 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
     }
 
     /// <summary>
-    /// Submits until the platform gives a definite answer, as a worker's app would: 202 is taken; 409 because the lease
-    /// ran out (a slow worker) is not. When assignment went down mid-request nobody knows whether the first attempt
-    /// was taken, so the app asks again: a 409 whose problem <c>state</c> is <c>submitted</c> means it was.
+    /// Submits as a worker's app would: 202 is taken; 409 because the lease ran out (a slow worker) is not. The client
+    /// retries 5xx and broken connections, and then nobody knows whether the first attempt was taken: a 409 whose
+    /// problem <c>state</c> is <c>submitted</c>, after a retry, means it was.
     /// </summary>
     private static async Task<bool> SubmitAsync(SimulatedWorker worker, Guid claimId, string label, CancellationToken finished)
     {
-        var retried = false;
-        while (true)
+        using var response = await worker.Client.SendAsync(
+            HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label } }, cancellationToken: finished);
+        if (response.StatusCode == HttpStatusCode.Accepted)
         {
-            try
-            {
-                using var response = await worker.Client.SendAsync(
-                    HttpMethod.Post, $"/v1/claims/{claimId}/submission", new { annotation = new { label } }, cancellationToken: finished);
-                if (response.StatusCode == HttpStatusCode.Accepted)
-                {
-                    return true;
-                }
-
-                var problem = await response.Content.ReadAsStringAsync(finished);
-                if (response.StatusCode == HttpStatusCode.Conflict)
-                {
-                    return retried && JsonDocument.Parse(problem).RootElement.TryGetProperty("state", out var state) && state.GetString() == "submitted";
-                }
-
-                throw new HttpRequestException($"submission of claim {claimId} answered {(int)response.StatusCode}: {problem}", null, response.StatusCode);
-            }
-            catch (HttpRequestException exception) when (IsUnavailable(exception))
-            {
-                retried = true;
-                await Task.Delay(200, finished);
-            }
+            return true;
         }
+
+        var problem = await response.Content.ReadAsStringAsync(finished);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return PatientHttp.WasRetried(response)
+                && JsonDocument.Parse(problem).RootElement.TryGetProperty("state", out var state) && state.GetString() == "submitted";
+        }
+
+        throw new HttpRequestException($"submission of claim {claimId} answered {(int)response.StatusCode}: {problem}", null, response.StatusCode);
     }
 
     /// <summary>The QA reviewer resolves each open disagreement of the batch, right with the reviewer's accuracy.</summary>
@@ -235,14 +215,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         {
             while (!finished.IsCancellationRequested)
             {
-                try
-                {
-                    await ResolveOpenDisagreementsAsync(reviewer, batchId, random, finished);
-                }
-                catch (HttpRequestException exception) when (IsUnavailable(exception))
-                {
-                }
-
+                await ResolveOpenDisagreementsAsync(reviewer, batchId, random, finished);
                 await Task.Delay(250, finished);
             }
         }
@@ -264,10 +237,6 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         }
     }
 
-    /// <summary>A service behind the gateway is down or restarting (502/503/504): a patient client asks again.</summary>
-    private static bool IsUnavailable(HttpRequestException exception) =>
-        exception.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
-
     private string OtherThan(string truth, Random random)
     {
         var others = options.Classes.Where(c => c != truth).ToList();
@@ -286,17 +255,10 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
     {
         while (true)
         {
-            try
+            var value = await poll();
+            if (done(value))
             {
-                var value = await poll();
-                if (done(value))
-                {
-                    return value;
-                }
-            }
-            catch (HttpRequestException exception) when (IsUnavailable(exception))
-            {
-                // A service behind the gateway is restarting; ask again.
+                return value;
             }
 
             await Task.Delay(200, cancellationToken);
