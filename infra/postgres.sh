@@ -108,8 +108,10 @@ pg_start() {
     pg_init
     # Local dev/test cluster only: fsync, synchronous_commit and full_page_writes off trade crash safety for speed
     # (tests create and drop many databases). Production runs with the defaults (all on).
-    # max_connections 300: five services' pools plus the tests' own.
+    # max_connections 300: five services' pools plus the tests' own. pg_stat_statements: where the database's time goes
+    # (CREATE EXTENSION pg_stat_statements in a database, then read the view: docs/benchmarks.md shows it used).
     local opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k '$PG_SOCKET_DIR' -c max_connections=300"
+    opts+=" -c shared_preload_libraries=pg_stat_statements"
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     if ! pg_as_owner "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_HOME/postgres.log" -w -t 60 -o "$opts" \
