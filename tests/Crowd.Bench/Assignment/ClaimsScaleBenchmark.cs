@@ -76,15 +76,19 @@ public static class ClaimsScaleBenchmark
         var perBatch = size / Batches;
         var clock = Stopwatch.StartNew();
         // Ids in the order slicing's version-7 ids have: task by task, item by item, batch by batch.
+        // The sets as PoolStore.AddReleasedAsync adds them, one per batch's requirement.
         const string fill = """
-            INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, label_schema, required_qualifications, priority, reward_cents,
-                                    policy, open_slots, slots_opened, redundancy_max, status, released_at, item_id, item_share_limit)
+            INSERT INTO qualification_sets (qualifications)
+            SELECT qualification_set(q::text[]) FROM unnest(@requirements) q ON CONFLICT DO NOTHING;
+            INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, label_schema, required_qualifications, qualification_set_id,
+                                    priority, reward_cents, policy, open_slots, slots_opened, redundancy_max, status, released_at, item_id,
+                                    item_share_limit)
             SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
                    ('00000000-0000-7000-a000-' || lpad(to_hex(b), 12, '0'))::uuid,
                    'dicomweb://pacs.bench/studies/' || b || '.' || k / @tasksPerItem,
                    jsonb_build_object('from', k % @tasksPerItem, 'to', k % @tasksPerItem + 1),
                    '{"kind": "classification", "classes": ["nodule", "no-nodule"]}',
-                   (ARRAY['{}', '{MAMMO}', '{MRI,NEURO}', '{CT,MAMMO}', '{PATH}', '{CT}', '{MAMMO}', '{MRI,NEURO}', '{CT,MAMMO}', '{PATH}'])[b % 10 + 1]::text[],
+                   r.required, s.set_id,
                    CASE WHEN b % 5 = 0 THEN 0 ELSE 1 + b % 4 END,
                    40,
                    '{"schemaKind": "classification", "classes": ["nodule", "no-nodule"], "redundancyMin": 3, "redundancyMax": 5, "acceptanceThreshold": 0.9, "isGold": false}',
@@ -92,12 +96,17 @@ public static class ClaimsScaleBenchmark
                    timestamptz '2025-01-01 00:00:00+00' + b * interval '1 minute',
                    ('00000000-0000-7000-9000-' || lpad(to_hex(n / @tasksPerItem), 12, '0'))::uuid,
                    CASE WHEN b % 10 = 0 THEN 5 END
-            FROM generate_series(@from, @to - 1) n, LATERAL (SELECT n / @perBatch AS b, n % @perBatch AS k) p
+            FROM generate_series(@from, @to - 1) n,
+                 LATERAL (SELECT n / @perBatch AS b, n % @perBatch AS k) p,
+                 LATERAL (SELECT (@requirements::text[])[b % 10 + 1]::text[] AS required) r
+                 JOIN qualification_sets s ON s.qualifications = qualification_set(r.required)
             """;
+        // Batch b needs requirements[b % 10]: a tenth nothing, a tenth CT, the rest what the measured workers lack.
+        string[] requirements = ["{}", "{MAMMO}", "{MRI,NEURO}", "{CT,MAMMO}", "{PATH}", "{CT}", "{MAMMO}", "{MRI,NEURO}", "{CT,MAMMO}", "{PATH}"];
         for (var from = 0; from < size; from += FillChunk)
         {
             var to = Math.Min(size, from + FillChunk);
-            await connection.ExecuteAsync(fill, new { from, to, perBatch, tasksPerItem = TasksPerItem }, commandTimeout: 600);
+            await connection.ExecuteAsync(fill, new { from, to, perBatch, tasksPerItem = TasksPerItem, requirements }, commandTimeout: 600);
             Console.Write(Invariant($"\r{size,9:N0} open tasks: filled {to:N0} ({to / clock.Elapsed.TotalSeconds:N0}/s)"));
         }
 
