@@ -98,7 +98,7 @@ public static class ClaimStore
                 CROSS JOIN LATERAL (
                     SELECT t.priority, t.released_at, t.task_id
                     FROM pool_tasks t
-                    WHERE t.qualification_set_id = s.set_id AND t.status = 'open' AND t.open_slots > 0
+                    WHERE t.qualification_set_id = s.set_id AND t.claimable
                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
                       AND (t.item_share_limit IS NULL
                            OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
@@ -112,7 +112,7 @@ public static class ClaimStore
                 CROSS JOIN LATERAL (
                     SELECT t.task_id
                     FROM pool_tasks t
-                    WHERE t.qualification_set_id = r.set_id AND t.status = 'open' AND t.open_slots > 0
+                    WHERE t.qualification_set_id = r.set_id AND t.claimable
                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
                       AND (t.item_share_limit IS NULL
                            OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
