@@ -1,8 +1,8 @@
 -- The claim used to walk the one claimable index in priority order and test each task's required qualifications against
 -- the worker's: a worker who lacks what the most urgent work needs walked past all of it, on every claim (with 10^6 open
--- tasks, 800,000 of them needing what the worker lacks: a second per claim). Tasks are now grouped by their set of required
--- qualifications, which whole batches share and of which there are few: the claim picks the sets the worker holds from
--- the small table below and reads only those sets' tasks, from an index in priority order per set.
+-- tasks, 800,000 of them needing what the worker lacks: two seconds and 61,000 pages per claim). Tasks are now grouped by
+-- their set of required qualifications, which whole batches share and of which there are few: the claim picks the sets
+-- the worker holds from the small table below and reads only those sets' tasks, from an index in priority order per set.
 
 -- A set of qualifications in one spelling (sorted by code point, without duplicates), whatever order a batch named them in.
 CREATE FUNCTION qualification_set(qualifications text[]) RETURNS text[]

@@ -4,13 +4,13 @@
 -- A claim's update of open_slots took a new entry in every index of pool_tasks (key, batch, claimable), because open_slots
 -- was in the claimable index's predicate and PostgreSQL updates a row in place (heap-only, HOT) only when no column an
 -- index keys on or tests changes. The predicate now tests a stored flag that changes only when a task opens or closes, so
--- a claim that leaves slots open (3 -> 2 -> 1), a release or expiry of one and an extra slot are HOT updates: no index
--- entry, and the dead version's space reclaimed on the page itself without waiting for vacuum. The claim scans the head of
+-- a claim that leaves slots open (3 -> 2 -> 1) and a release, expiry or extra slot of a task that is still open are HOT
+-- updates: no index entry, and the dead version's space reclaimed on the page itself without waiting for vacuum. The claim scans the head of
 -- each set's index, where claimers keep updating the same rows: only a task's closing now leaves a dead entry there.
 -- fillfactor 70 leaves 30 % of each page for those new versions: HOT needs room on the row's own page, and at the head of a
--- set a page's tasks are claimed two or three times each within moments (at 80, ./crowd bench claims-scale saw 38 to 43 %
--- of the pool's updates in place; at 60 to 70, 33 to 65 %, of at most two thirds, since the claim that takes the last slot
--- closes the task and cannot be HOT). Set before the column, whose ADD rewrites the table, so that existing rows get the
+-- set a page's tasks are claimed two or three times each within moments (./crowd bench claims-scale: 38 to 43 % of the
+-- pool's updates in place at 80, 43 to 61 % at 70, of at most two thirds, since the claim that takes the last slot closes
+-- the task and cannot be HOT). Set before the column, whose ADD rewrites the table, so that existing rows get the
 -- room too.
 ALTER TABLE pool_tasks SET (fillfactor = 70);
 ALTER TABLE pool_tasks ADD COLUMN claimable boolean GENERATED ALWAYS AS (status = 'open' AND open_slots > 0) STORED;
