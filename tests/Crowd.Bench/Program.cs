@@ -1,4 +1,6 @@
+using System.Globalization;
 using Crowd.Bench;
+using Crowd.Bench.Assignment;
 using Crowd.Bench.Audit;
 using Crowd.Bench.Messaging;
 using Crowd.Bench.Slicing;
@@ -20,6 +22,7 @@ return name switch
     "slicing-scale" => await SlicingScaleBenchmark.RunAsync(),
     "slicing-refusals" => SlicingScaleBenchmark.RunRefusals(),
     "items-export" => await ItemsExportBenchmark.RunAsync(),
+    "claims-scale" => await ClaimsScaleBenchmark.RunAsync([.. args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture))]),
     _ => Usage(),
 };
 
@@ -32,6 +35,6 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export | claims-scale [open tasks...]");
     return 2;
 }

@@ -34,8 +34,8 @@ public static class ClaimStore
     /// order), and no pool task: the exam's questions come first, and the pool waits until the exam ends. Otherwise the
     /// claim is, in one statement, the best open task this active worker is qualified for, has never held, and may still
     /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
-    /// lease written. Null when none fits. A lock on the worker, taken first in the same command and held until the unit
-    /// of work ends, makes the worker's claims take turns.
+    /// lease written; only the tasks of qualification sets the worker holds are read. Null when none fits. A lock on the
+    /// worker, taken first in the same command and held until the unit of work ends, makes the worker's claims take turns.
     /// </summary>
     public static async Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease)
     {
@@ -52,6 +52,16 @@ public static class ClaimStore
         // The exam question's statement comes second, under the same lock, so that two concurrent claims never take one
         // question twice or more questions than the exam has (the partial unique index on active exam claims says so too);
         // the pool statement, third, sees the exam claim (or an exam in progress) and takes nothing then. Still one round trip.
+        // The pool statement reads only the tasks of qualification sets the worker holds (qualification_sets, a few rows), each
+        // set from its own part of the claimable index in priority order, so a task the worker is not qualified for is never
+        // read and the claim does not slow down as work it cannot do piles up. ranked is each such set's first task the worker
+        // may take, best first; candidate then locks, set by set in that order, the first of the set's tasks the worker may
+        // take that no other claim has locked, and stops at the first set that has one (the nested loop under LIMIT 1 runs
+        // the locking scan of one set unless that set's tasks are all locked). Both scans test the same conditions, so
+        // without a concurrent claim the task is the head of the best set: the best task of all, as one walk of the whole
+        // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
+        // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
+        // nobody is claiming right now", and the claim still locks one row only.
         const string sql = """
             SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
             WITH question AS (
@@ -81,17 +91,37 @@ public static class ClaimStore
                 SELECT worker_id, qualifications FROM workers
                 WHERE worker_id = @workerId AND status = 'active'
                   AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
+            ), ranked AS (
+                SELECT s.set_id, head.priority, head.released_at, head.task_id
+                FROM worker w
+                JOIN qualification_sets s ON s.qualifications <@ w.qualifications
+                CROSS JOIN LATERAL (
+                    SELECT t.priority, t.released_at, t.task_id
+                    FROM pool_tasks t
+                    WHERE t.qualification_set_id = s.set_id AND t.claimable
+                      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
+                      AND (t.item_share_limit IS NULL
+                           OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
+                    ORDER BY t.priority DESC, t.released_at, t.task_id
+                    LIMIT 1
+                ) head
+                ORDER BY head.priority DESC, head.released_at, head.task_id
             ), candidate AS (
-                SELECT t.task_id
-                FROM pool_tasks t, worker w
-                WHERE t.status = 'open' AND t.open_slots > 0
-                  AND t.required_qualifications <@ w.qualifications
-                  AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
-                  AND (t.item_share_limit IS NULL
-                       OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
-                ORDER BY t.priority DESC, t.released_at, t.task_id
+                SELECT free.task_id
+                FROM ranked r, worker w
+                CROSS JOIN LATERAL (
+                    SELECT t.task_id
+                    FROM pool_tasks t
+                    WHERE t.qualification_set_id = r.set_id AND t.claimable
+                      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
+                      AND (t.item_share_limit IS NULL
+                           OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
+                    ORDER BY t.priority DESC, t.released_at, t.task_id
+                    LIMIT 1
+                    FOR UPDATE OF t SKIP LOCKED
+                ) free
+                ORDER BY r.priority DESC, r.released_at, r.task_id
                 LIMIT 1
-                FOR UPDATE OF t SKIP LOCKED
             ), taken AS (
                 UPDATE pool_tasks t SET open_slots = t.open_slots - 1
                 FROM candidate WHERE t.task_id = candidate.task_id
