@@ -1,5 +1,6 @@
 using Crowd.Bench;
 using Crowd.Bench.Audit;
+using Crowd.Bench.Load;
 using Crowd.Bench.Messaging;
 using Crowd.Bench.Slicing;
 
@@ -20,6 +21,8 @@ return name switch
     "slicing-scale" => await SlicingScaleBenchmark.RunAsync(),
     "slicing-refusals" => SlicingScaleBenchmark.RunRefusals(),
     "items-export" => await ItemsExportBenchmark.RunAsync(),
+    "load" => await GatewayLoadBenchmark.RunAsync(args[1..]),
+    "raw-claims" => await RawClaimsBaseline.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -32,6 +35,8 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export\n" +
+        "       | load [--workers 500] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--items 20000] [--raw-tasks 150000] [--gateway URL] [--key-file F]\n" +
+        "       | raw-claims [--workers N] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--raw-tasks 150000]");
     return 2;
 }
