@@ -55,6 +55,9 @@ public static class GatewayLoadBenchmark
         var run = new LoadRun(http, control, tokens, settings, workerCount);
         await run.SetUpAsync();
 
+        // The services' pid files are beside the key: .crowd/run of the checkout that started them.
+        var cpu = CpuMeter.Start(
+            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(settings.KeyFile))!, "run"), "crowd_slicing", "crowd_assignment", "crowd_consensus", "crowd_payouts");
         var result = await LoadPhase.RunAsync(
             claimsOnly ? "gateway claims alone" : "gateway claim + submit pairs", claimsOnly ? "claim" : "pair", settings.Connections,
             settings.Warmup, settings.Measured, (loop, recorder) => run.LoopAsync(loop, recorder, claimsOnly));
@@ -78,6 +81,8 @@ public static class GatewayLoadBenchmark
         }
 
         double? acceptedAfter = claimsOnly ? null : await run.WaitUntilAcceptedAsync(result.StoppedAt);
+        // After consensus has caught up: the CPU a pair costs includes what it causes downstream.
+        Console.WriteLine(cpu.Line(result.UnitsAll, claimsOnly ? "claim" : "pair"));
         await run.CancelBatchAsync();
 
         var ratio = result.Rate / rawResult.Rate;

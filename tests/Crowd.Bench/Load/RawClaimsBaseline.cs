@@ -106,6 +106,7 @@ public static class RawClaimsBaseline
         Console.WriteLine(Machine.Invariant($"{label}: {workers} workers, a fresh pool of {settings.RawTasks:N0} tasks ({filled.Elapsed.TotalSeconds:F1} s to fill)"));
 
         var next = -1;
+        var cpu = CpuMeter.Start(runFolder: null, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database!);
         var result = await LoadPhase.RunAsync(label, claimsOnly ? "claim" : "pair", settings.Connections, settings.Warmup, settings.Measured, async (loop, recorder) =>
         {
             await using var connection = await dataSource.OpenConnectionAsync();
@@ -143,6 +144,8 @@ public static class RawClaimsBaseline
         {
             Console.WriteLine(line);
         }
+
+        Console.WriteLine(cpu.Line(result.UnitsAll, claimsOnly ? "claim" : "pair"));
 
         if (result.Count("claim", 204) > 0)
         {
