@@ -30,21 +30,12 @@ public sealed class CpuMeter
     /// </summary>
     public static CpuMeter Start(string? runFolder, params string[] databases) => new(runFolder, databases.ToHashSet(StringComparer.Ordinal));
 
-    /// <summary>CPU milliseconds per unit of work since the start, per process, and what that allows on this machine's cores.</summary>
-    public string Line(int units, string unit)
+    /// <summary>CPU milliseconds per unit of work since the start, per process; NaN when no unit was done.</summary>
+    public CpuUse Stop(int units)
     {
-        if (units == 0)
-        {
-            return $"  CPU per {unit}: no {unit} was done";
-        }
-
         var end = Sample();
-        var used = end.Select(e => (Name: e.Key, Cpu: e.Value - _start.GetValueOrDefault(e.Key))).ToList();
-        var total = used.Aggregate(TimeSpan.Zero, (sum, u) => sum + u.Cpu);
-        var perUnit = total.TotalMilliseconds / units;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"  CPU per {unit}: {string.Join(", ", used.Select(u => Machine.Invariant($"{u.Name} {u.Cpu.TotalMilliseconds / units:F2} ms")))}; " +
-            $"in all {perUnit:F2} ms, at most {Environment.ProcessorCount * 1000 / perUnit:N0} {unit}s/s on {Environment.ProcessorCount} cores");
+        var used = end.Select(e => (e.Key, units == 0 ? double.NaN : (e.Value - _start.GetValueOrDefault(e.Key)).TotalMilliseconds / units)).ToList();
+        return new CpuUse(used, used.Sum(u => u.Item2));
     }
 
     private Dictionary<string, TimeSpan> Sample()
@@ -125,4 +116,13 @@ public sealed class CpuMeter
             return null;
         }
     }
+}
+
+/// <summary>What a unit of work cost in CPU milliseconds, per process and in all.</summary>
+public sealed record CpuUse(IReadOnlyList<(string Process, double Milliseconds)> ByProcess, double Milliseconds)
+{
+    /// <summary>The costs and the rate this machine's cores could carry at most if nothing else ran.</summary>
+    public string Line(string unit) => string.Create(CultureInfo.InvariantCulture,
+        $"  CPU per {unit}: {string.Join(", ", ByProcess.Select(p => Machine.Invariant($"{p.Process} {p.Milliseconds:F2} ms")))}; " +
+        $"in all {Milliseconds:F2} ms, at most {Environment.ProcessorCount * 1000 / Milliseconds:N0} {unit}s/s on {Environment.ProcessorCount} cores");
 }

@@ -47,7 +47,7 @@ public static class GatewayLoadBenchmark
 
         // The baseline first, while the platform is idle; then the platform's run.
         var raw = await RawClaimsBaseline.MeasureAsync(settings, pairs: !claimsOnly, claims: claimsOnly);
-        var rawResult = (claimsOnly ? raw.Claims : raw.Pairs)!;
+        var (rawResult, rawCpu) = (claimsOnly ? raw.Claims : raw.Pairs)!;
 
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = settings.Gateway, Timeout = TimeSpan.FromSeconds(30) };
@@ -82,11 +82,15 @@ public static class GatewayLoadBenchmark
 
         double? acceptedAfter = claimsOnly ? null : await run.WaitUntilAcceptedAsync(result.StoppedAt);
         // After consensus has caught up: the CPU a pair costs includes what it causes downstream.
-        Console.WriteLine(cpu.Line(result.UnitsAll, claimsOnly ? "claim" : "pair"));
+        var cpuUse = cpu.Stop(result.UnitsAll);
+        Console.WriteLine(cpuUse.Line(claimsOnly ? "claim" : "pair"));
         await run.CancelBatchAsync();
 
         var ratio = result.Rate / rawResult.Rate;
         Console.WriteLine(Machine.Invariant($"ratio gateway / raw SQL: {result.Rate:N0} / {rawResult.Rate:N0} {unit}/s = {ratio:F3}x"));
+        // What the rates' ratio would be if both were bound by this machine's cores alone: other people's load counts less.
+        Console.WriteLine(Machine.Invariant(
+            $"ratio by CPU per {unit[..^1]} (raw SQL / gateway): {rawCpu.Milliseconds:F2} / {cpuUse.Milliseconds:F2} ms = {rawCpu.Milliseconds / cpuUse.Milliseconds:F3}x"));
         Console.WriteLine("targets:");
         if (claimsOnly)
         {

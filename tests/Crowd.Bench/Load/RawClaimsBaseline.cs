@@ -8,8 +8,11 @@ using Npgsql;
 
 namespace Crowd.Bench.Load;
 
+/// <summary>What one loop did, and what a unit of its work cost in CPU.</summary>
+public sealed record Measured(PhaseResult Phase, CpuUse Cpu);
+
 /// <summary>What the raw SQL loops did: pairs (claim + submit) and claims alone, each null when not run.</summary>
-public sealed record RawFigures(PhaseResult? Pairs, PhaseResult? Claims);
+public sealed record RawFigures(Measured? Pairs, Measured? Claims);
 
 /// <summary>
 /// The baseline of the load benchmark: the same claim and submission done as raw SQL, with no HTTP, gateway, auth,
@@ -38,7 +41,7 @@ public static class RawClaimsBaseline
         var figures = await MeasureAsync(settings, pairs: !settings.ClaimsOnly, claims: true);
         if (figures is { Pairs: { } pairs, Claims: { } claims })
         {
-            Console.WriteLine(Machine.Invariant($"claims alone / pairs: {claims.Rate / pairs.Rate:F2}x"));
+            Console.WriteLine(Machine.Invariant($"claims alone / pairs: {claims.Phase.Rate / pairs.Phase.Rate:F2}x"));
         }
 
         Console.WriteLine(Machine.Invariant($"load average now {Machine.LoadAverage()}"));
@@ -65,7 +68,7 @@ public static class RawClaimsBaseline
         }
     }
 
-    private static async Task<PhaseResult> LoopAsync(NpgsqlDataSource dataSource, LoadSettings settings, bool claimsOnly)
+    private static async Task<Measured> LoopAsync(NpgsqlDataSource dataSource, LoadSettings settings, bool claimsOnly)
     {
         // The pool part of assignment's claim statement (ClaimStore.ClaimNextAsync) without the worker's advisory lock and the
         // exam questions: what a claim costs PostgreSQL itself.
@@ -145,7 +148,8 @@ public static class RawClaimsBaseline
             Console.WriteLine(line);
         }
 
-        Console.WriteLine(cpu.Line(result.UnitsAll, claimsOnly ? "claim" : "pair"));
+        var cpuUse = cpu.Stop(result.UnitsAll);
+        Console.WriteLine(cpuUse.Line(claimsOnly ? "claim" : "pair"));
 
         if (result.Count("claim", 204) > 0)
         {
@@ -153,7 +157,7 @@ public static class RawClaimsBaseline
                 $"  warning: the pool ran dry ({result.Count("claim", 204):N0} claims found no task); raise --raw-tasks above {settings.RawTasks:N0}"));
         }
 
-        return result;
+        return new Measured(result, cpuUse);
     }
 
     private static string WorkerId(int i) => Machine.Invariant($"raw-worker-{i:D4}");
