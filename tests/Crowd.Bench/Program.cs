@@ -2,6 +2,7 @@ using System.Globalization;
 using Crowd.Bench;
 using Crowd.Bench.Assignment;
 using Crowd.Bench.Audit;
+using Crowd.Bench.Load;
 using Crowd.Bench.Messaging;
 using Crowd.Bench.Slicing;
 
@@ -23,6 +24,8 @@ return name switch
     "slicing-refusals" => SlicingScaleBenchmark.RunRefusals(),
     "items-export" => await ItemsExportBenchmark.RunAsync(),
     "claims-scale" => await ClaimsScaleBenchmark.RunAsync([.. args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture))]),
+    "load" => await GatewayLoadBenchmark.RunAsync(args[1..]),
+    "raw-claims" => await RawClaimsBaseline.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -35,6 +38,8 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export | claims-scale [open tasks...]");
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export | claims-scale [open tasks...]\n" +
+        "       | load [--workers 500] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--items 20000] [--raw-tasks 150000] [--gateway URL] [--key-file F]\n" +
+        "       | raw-claims [--workers N] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--raw-tasks 150000]");
     return 2;
 }

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Crowd.Bench.Load;
+
+/// <summary>
+/// CPU time the processes behind a load used between <see cref="Start"/> and <see cref="Line"/>: the five services
+/// (their pid files under <c>.crowd/run</c>), this process, PostgreSQL's backends connected to the given databases (its
+/// other users' work is not ours) and RabbitMQ. On a shared machine the wall-clock rate depends on who else runs; CPU per
+/// unit of work much less, and the sum says how many units the machine's cores could carry at most. Left out: PostgreSQL's
+/// own background processes (WAL writer, checkpointer, autovacuum) and backends that end during the load.
+/// </summary>
+public sealed class CpuMeter
+{
+    private static readonly string[] Services = ["gateway", "assignment", "consensus", "slicing", "payouts"];
+    private readonly string? _runFolder;
+    private readonly IReadOnlySet<string> _databases;
+    private readonly Dictionary<string, TimeSpan> _start;
+
+    private CpuMeter(string? runFolder, IReadOnlySet<string> databases)
+    {
+        _runFolder = runFolder;
+        _databases = databases;
+        _start = Sample();
+    }
+
+    /// <summary>
+    /// Starts measuring; <paramref name="runFolder"/> is where the services' pid files are (null: no services, no
+    /// RabbitMQ), <paramref name="databases"/> the databases whose backends count.
+    /// </summary>
+    public static CpuMeter Start(string? runFolder, params string[] databases) => new(runFolder, databases.ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>CPU milliseconds per unit of work since the start, per process; NaN when no unit was done.</summary>
+    public CpuUse Stop(int units)
+    {
+        var end = Sample();
+        var used = end.Select(e => (e.Key, units == 0 ? double.NaN : (e.Value - _start.GetValueOrDefault(e.Key)).TotalMilliseconds / units)).ToList();
+        return new CpuUse(used, used.Sum(u => u.Item2));
+    }
+
+    private Dictionary<string, TimeSpan> Sample()
+    {
+        var sample = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        if (_runFolder is not null)
+        {
+            foreach (var service in Services)
+            {
+                var pidFile = Path.Combine(_runFolder, $"{service}.pid");
+                if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && Cpu(pid) is { } cpu)
+                {
+                    sample[service] = cpu;
+                }
+            }
+        }
+
+        sample["this client"] = Process.GetCurrentProcess().TotalProcessorTime;
+        sample["PostgreSQL"] = Total("postgres", IsOurBackend);
+        if (_runFolder is not null)
+        {
+            sample["RabbitMQ"] = Total("beam.smp", _ => true);
+        }
+
+        return sample;
+    }
+
+    /// <summary>
+    /// Every process whose command is <paramref name="comm"/> and whose command line <paramref name="counts"/>, read from
+    /// /proc: PostgreSQL rewrites its backends' command lines (<c>postgres: user database host activity</c>), so
+    /// <see cref="Process.GetProcessesByName(string)"/> does not find them.
+    /// </summary>
+    private static TimeSpan Total(string comm, Func<string, bool> counts)
+    {
+        var total = TimeSpan.Zero;
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(folder), out var pid) && Read(Path.Combine(folder, "comm"))?.Trim() == comm
+                && Read(Path.Combine(folder, "cmdline")) is { } commandLine && counts(commandLine))
+            {
+                total += Cpu(pid) ?? TimeSpan.Zero;
+            }
+        }
+
+        return total;
+    }
+
+    private bool IsOurBackend(string commandLine) =>
+        commandLine.Split(' ', 4) is ["postgres:", _, var database, _] && _databases.Contains(database);
+
+    /// <summary>A process's user and system time from /proc/PID/stat, or null when it is gone.</summary>
+    private static TimeSpan? Cpu(int pid)
+    {
+        // After the command in parentheses (which may hold spaces) come state, ppid, ...: utime and stime are fields 14
+        // and 15, in clock ticks of 1/100 s (USER_HZ on Linux).
+        if (Read($"/proc/{pid}/stat") is not { } stat)
+        {
+            return null;
+        }
+
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
+    private static string? Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What a unit of work cost in CPU milliseconds, per process and in all.</summary>
+public sealed record CpuUse(IReadOnlyList<(string Process, double Milliseconds)> ByProcess, double Milliseconds)
+{
+    /// <summary>The costs and the rate this machine's cores could carry at most if nothing else ran.</summary>
+    public string Line(string unit) => string.Create(CultureInfo.InvariantCulture,
+        $"  CPU per {unit}: {string.Join(", ", ByProcess.Select(p => Machine.Invariant($"{p.Process} {p.Milliseconds:F2} ms")))}; " +
+        $"in all {Milliseconds:F2} ms, at most {Environment.ProcessorCount * 1000 / Milliseconds:N0} {unit}s/s on {Environment.ProcessorCount} cores");
+}
