@@ -24,7 +24,15 @@ public static class DataExtensions
         var connectionString = builder.Configuration.GetConnectionString("Database")
             ?? throw new InvalidOperationException("ConnectionStrings:Database is not set.");
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
+            // The same few statements run for every claim, submission and message: prepared once per connection, PostgreSQL
+            // skips parsing and planning them (the claim's is a large one). Migrations run before any of them is prepared.
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 256;
+            dataSource.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            return dataSource.Build();
+        });
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton(sp => new Database(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<OutboxSignal>()));
         // Registered before messaging, so the schema exists before the first consumer or the relay runs.

@@ -70,20 +70,26 @@ public static class RawClaimsBaseline
 
     private static async Task<Measured> LoopAsync(NpgsqlDataSource dataSource, LoadSettings settings, bool claimsOnly)
     {
-        // The pool part of assignment's claim statement (ClaimStore.ClaimNextAsync) without the worker's advisory lock and the
-        // exam questions: what a claim costs PostgreSQL itself.
+        // The pool part of assignment's claim statement (ClaimStore.ClaimNextAsync) for a worker holding one qualification set,
+        // without the worker's advisory lock, the exam questions, the item-share guard and the ranking of sets: what a claim
+        // costs PostgreSQL itself.
         const string claimSql = """
             WITH worker AS (
                 SELECT worker_id, qualifications FROM workers WHERE worker_id = @workerId AND status = 'active'
             ), candidate AS (
-                SELECT t.task_id
-                FROM pool_tasks t, worker w
-                WHERE t.status = 'open' AND t.open_slots > 0
-                  AND t.required_qualifications <@ w.qualifications
-                  AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
-                ORDER BY t.priority DESC, t.released_at, t.task_id
+                SELECT free.task_id
+                FROM worker w
+                JOIN qualification_sets s ON s.qualifications <@ w.qualifications
+                CROSS JOIN LATERAL (
+                    SELECT t.task_id
+                    FROM pool_tasks t
+                    WHERE t.qualification_set_id = s.set_id AND t.claimable
+                      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id)
+                    ORDER BY t.priority DESC, t.released_at, t.task_id
+                    LIMIT 1
+                    FOR UPDATE OF t SKIP LOCKED
+                ) free
                 LIMIT 1
-                FOR UPDATE OF t SKIP LOCKED
             ), taken AS (
                 UPDATE pool_tasks t SET open_slots = t.open_slots - 1
                 FROM candidate WHERE t.task_id = candidate.task_id
@@ -166,14 +172,16 @@ public static class RawClaimsBaseline
     private static async Task FillAsync(NpgsqlDataSource dataSource, int workers, int tasks)
     {
         const string fill = """
-            TRUNCATE annotations, claims, pool_tasks, workers CASCADE;
+            TRUNCATE annotations, claims, pool_tasks, workers, qualification_sets CASCADE;
+            INSERT INTO qualification_sets (qualifications) VALUES (qualification_set(@qualifications));
             INSERT INTO workers (worker_id, display_name, time_zone, qualifications)
             SELECT 'raw-worker-' || lpad(i::text, 4, '0'), 'Raw worker ' || i, 'Europe/Berlin', @qualifications
             FROM generate_series(0, @workers - 1) i;
             INSERT INTO pool_tasks (task_id, batch_id, content_uri, label_schema, guidelines_url, required_qualifications, priority,
-                                    reward_cents, policy, open_slots, slots_opened, redundancy_max, item_id)
+                                    reward_cents, policy, open_slots, slots_opened, redundancy_max, item_id, qualification_set_id)
             SELECT gen_random_uuid(), @batchId, 'dicomweb://pacs.load.example/studies/raw/series/' || i, @labelSchema::jsonb,
-                   'https://example.org/guidelines/load', @qualifications, 1000, 1, @policy::jsonb, 1, 1, 1, gen_random_uuid()
+                   'https://example.org/guidelines/load', @qualifications, 1000, 1, @policy::jsonb, 1, 1, 1, gen_random_uuid(),
+                   (SELECT set_id FROM qualification_sets)
             FROM generate_series(1, @tasks) i;
             ANALYZE workers;
             ANALYZE pool_tasks;
