@@ -70,9 +70,7 @@ public sealed class InfrastructureFaultTests
     {
         Assert.That(_chaos.Phases, Is.EqualTo(new[] { "broker killed", "broker back", "database killed", "database back" }),
             "both outages must have happened mid-run");
-        Assert.That(_report.Status, Is.EqualTo("completed"));
-        var taskIds = _report.Results.Select(r => r.GetProperty("taskId").GetGuid()).ToList();
-        Assert.That(taskIds.Distinct().Count(), Is.EqualTo(60), "one final label per task");
+        MarketplaceChecks.CompletedWithOneFinalLabelPerTask(_report, 60);
     }
 
     [Test]
@@ -105,17 +103,7 @@ public sealed class InfrastructureFaultTests
     [Test]
     public void Money_AfterBrokerAndDatabaseWereKilled_EveryAnnotationPaidExactlyOnce()
     {
-        Assert.That(_report.LedgerCheck.GetProperty("balanced").GetBoolean(), Is.True);
-        Assert.That(_report.LedgerCheck.GetProperty("paidButPending").GetInt64(), Is.Zero);
-        Assert.That(_report.EscrowLeftCents, Is.Zero);
-        Assert.That(_report.Workers.Sum(w => w.Submitted), Is.EqualTo(_report.Annotations), "no accepted annotation was lost");
-        Assert.Multiple(() =>
-        {
-            foreach (var worker in _report.Workers)
-            {
-                Assert.That(worker.PayableCents, Is.EqualTo(worker.Submitted * _report.PriceCents), worker.WorkerId);
-            }
-        });
+        MarketplaceChecks.EveryAnnotationPaidExactlyOnce(_report);
     }
 
     private sealed record Answer(HttpStatusCode Status, RetryConditionHeaderValue? RetryAfter, string? MediaType);
