@@ -73,10 +73,10 @@ public static class BatchStore
         const string insertBatch = """
             INSERT INTO batches (batch_id, requester_id, name, modality, label_schema, guidelines_url, slicing, redundancy_min,
                 redundancy_max, acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications,
-                priority, deadline, callback_url, status, task_count, max_cost_cents, max_item_share_per_worker)
+                priority, deadline, callback_url, status, task_count, max_cost_cents, max_item_share_per_worker, bonus_cents)
             VALUES (@BatchId, @RequesterId, @Name, @Modality, @LabelSchema::jsonb, @GuidelinesUrl, @Slicing::jsonb, @RedundancyMin,
                 @RedundancyMax, @Threshold, @Price, @FeeBasisPoints, @RequiredQualifications, @Priority, @Deadline, @CallbackUrl,
-                @Status, @TaskCount, @MaxCostCents, @MaxItemSharePerWorker)
+                @Status, @TaskCount, @MaxCostCents, @MaxItemSharePerWorker, @BonusCents)
             """;
         await work.ExecuteAsync(insertBatch, new
         {
@@ -100,6 +100,7 @@ public static class BatchStore
             batch.TaskCount,
             batch.MaxCostCents,
             submission.MaxItemSharePerWorker,
+            submission.BonusCents,
         });
 
         // Binary COPY: a 50,000-item batch is two round trips, not 100,000.

@@ -1,0 +1,3 @@
+-- A batch's bonus (API.md "bonus"): cents paid on top of the reward to each annotation that agrees with its task's
+-- final label. Payouts pays it; slicing keeps it with the batch's other terms. 0 is no bonus (every batch before this).
+ALTER TABLE batches ADD COLUMN bonus_cents bigint NOT NULL DEFAULT 0 CHECK (bonus_cents >= 0);
