@@ -20,7 +20,7 @@ public sealed class PayoutsDatabase : IAsyncDisposable
         new(await ServiceDatabase.CreateAsync("payouts", typeof(AnnotationsJudgedConsumer).Assembly));
 
     /// <summary>A requester deposits enough and submits a batch: its escrow is held, as BatchSubmitted does it.</summary>
-    public async Task<Guid> FundBatchAsync(long maxCostCents, long feeCentsPerAnnotation = 0)
+    public async Task<Guid> FundBatchAsync(long maxCostCents, long feeCentsPerAnnotation = 0, long bonusCents = 0, long feeCentsPerBonus = 0)
     {
         var batchId = Guid.CreateVersion7();
         await using var work = await Database.BeginAsync();
@@ -28,7 +28,7 @@ public sealed class PayoutsDatabase : IAsyncDisposable
         await BatchSubmittedConsumer.HoldAsync(work, new BatchSubmitted
         {
             BatchId = batchId, RequesterId = "requester-1", MaxCostCents = maxCostCents, FeeCentsPerAnnotation = feeCentsPerAnnotation, TaskCount = 1_000,
-            SubmittedAt = DateTimeOffset.UtcNow,
+            SubmittedAt = DateTimeOffset.UtcNow, BonusCents = bonusCents, FeeCentsPerBonus = feeCentsPerBonus,
         });
         await work.CommitAsync();
         return batchId;
