@@ -65,6 +65,7 @@ public sealed class BonusTests
             () => requester.GetAsync($"/v1/requesters/{requester.Subject}/balance"),
             b => b.GetProperty("escrowCents").GetInt64() == 0, Arrival, "the escrow to settle");
         Assert.That(balance.GetProperty("spentCents").GetInt64(), Is.EqualTo(spent));
+        Assert.That(batch.GetProperty("spentCents").GetInt64(), Is.EqualTo(spent), "the batch's own figure counts the bonuses too");
         Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100_000 - spent));
         await Eventually.WaitForAsync(
             () => ScalarTextAsync("Payouts", $"SELECT status FROM batch_escrows WHERE batch_id = '{batchId}'"),

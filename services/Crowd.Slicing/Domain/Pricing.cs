@@ -19,6 +19,10 @@ public static class Pricing
     public static long SpentCents(int annotationCount, long pricePerAnnotationCents, int feeBasisPoints) =>
         annotationCount * (pricePerAnnotationCents + FeeCentsPerAnnotation(pricePerAnnotationCents, feeBasisPoints));
 
+    /// <summary>What the bonuses of <paramref name="agreeingCount"/> annotations that agree with their final labels cost, with their fee.</summary>
+    public static long BonusSpentCents(int agreeingCount, long bonusCents, int feeBasisPoints) =>
+        agreeingCount * (bonusCents + FeeCents(bonusCents, feeBasisPoints));
+
     /// <summary>
     /// taskCount × (redundancy.max + 2) × (price + bonus) × (1 + fee), rounded up to a cent. Payouts charges each annotation
     /// its price plus <see cref="FeeCentsPerAnnotation"/>, and an agreeing one its bonus plus <see cref="FeeCents"/> of it; each

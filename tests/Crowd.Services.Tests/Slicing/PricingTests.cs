@@ -57,6 +57,13 @@ public sealed class PricingTests
     }
 
     [Test]
+    public void BonusSpentCents_IsAgreeingAnnotationsTimesBonusPlusItsFee()
+    {
+        Assert.That(Pricing.BonusSpentCents(7, 10, 1000), Is.EqualTo(7 * 11));
+        Assert.That(Pricing.BonusSpentCents(7, 0, 1000), Is.Zero);
+    }
+
+    [Test]
     public void TryMaxCostCents_ProductBeyondALong_IsNullNotAnException()
     {
         // 10^12 tasks × 17 × 10^6 cents overflows a long long before the fee is applied.
