@@ -32,15 +32,15 @@ public sealed class BonusPaymentsTests
     [Test]
     public async Task Pay_TwoAgreeOneDisagrees_AgreeingPaidRewardAndBonusDisagreeingRewardOnly()
     {
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, true, false)));
+        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, true, false)));
 
         Assert.Multiple(async () =>
         {
-            Assert.That(await BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents + BonusCents));
-            Assert.That(await BalanceAsync(Account.WorkerPayable("worker-1")), Is.EqualTo(RewardCents + BonusCents));
-            Assert.That(await BalanceAsync(Account.WorkerPayable("worker-2")), Is.EqualTo(RewardCents));
-            Assert.That(await BalanceAsync(Account.PlatformFees), Is.EqualTo(3 * FeeCents + 2 * BonusFeeCents));
-            Assert.That(await BalanceAsync(Account.Escrow(_batchId, "requester-1")),
+            Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents + BonusCents));
+            Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-1")), Is.EqualTo(RewardCents + BonusCents));
+            Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-2")), Is.EqualTo(RewardCents));
+            Assert.That(await _payouts.BalanceAsync(Account.PlatformFees), Is.EqualTo(3 * FeeCents + 2 * BonusFeeCents));
+            Assert.That(await _payouts.BalanceAsync(Account.Escrow(_batchId, "requester-1")),
                 Is.EqualTo(MaxCostCents - 3 * (RewardCents + FeeCents) - 2 * (BonusCents + BonusFeeCents)));
             Assert.That(await _payouts.ScalarAsync<long>(
                 "SELECT count(*) FROM ledger_transactions WHERE kind = 'bonus' AND idempotency_key = 'bonus:' || annotation_id::text"), Is.EqualTo(2));
@@ -60,15 +60,15 @@ public sealed class BonusPaymentsTests
             Annotations = [.. first.Annotations.Select(a => a with { AgreesWithFinal = a.WorkerId == "worker-2" })],
         };
 
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, first));
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, first));
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, revised));
+        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, first));
+        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, first));
+        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, revised));
 
         Assert.Multiple(async () =>
         {
-            Assert.That(await BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents + BonusCents), "paid once, not taken back");
-            Assert.That(await BalanceAsync(Account.WorkerPayable("worker-1")), Is.EqualTo(RewardCents + BonusCents), "paid once, not taken back");
-            Assert.That(await BalanceAsync(Account.WorkerPayable("worker-2")), Is.EqualTo(RewardCents + BonusCents), "agrees with the revised label");
+            Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents + BonusCents), "paid once, not taken back");
+            Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-1")), Is.EqualTo(RewardCents + BonusCents), "paid once, not taken back");
+            Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-2")), Is.EqualTo(RewardCents + BonusCents), "agrees with the revised label");
             Assert.That(await _payouts.ScalarAsync<long>("SELECT count(*) FROM ledger_transactions WHERE kind = 'bonus'"), Is.EqualTo(3));
             Assert.That(await _payouts.ScalarAsync<long>("SELECT count(*) FROM ledger_transactions WHERE kind = 'reward'"), Is.EqualTo(3));
         });
@@ -78,17 +78,17 @@ public sealed class BonusPaymentsTests
     public async Task Pay_BatchWithoutBonus_PaysRewardsOnly()
     {
         var plain = await _payouts.FundBatchAsync(MaxCostCents, FeeCents);
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, true, false) with { BatchId = plain }));
+        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, true, false) with { BatchId = plain }));
 
         Assert.That(await _payouts.ScalarAsync<long>("SELECT count(*) FROM ledger_transactions WHERE kind = 'bonus'"), Is.Zero);
-        Assert.That(await BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents));
+        Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents));
     }
 
     [Test]
     public async Task Settle_AfterBonusesPaid_EscrowReturnsTheRestAndTheLedgerBalances()
     {
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, false, true)));
-        await InOwnTransactionAsync(async work =>
+        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, false, true)));
+        await _payouts.InOwnTransactionAsync(async work =>
         {
             await work.ExecuteAsync("UPDATE batch_escrows SET expected_task_count = 1 WHERE batch_id = @batchId", new { batchId = _batchId });
             await work.SettleIfDoneAsync(_batchId);
@@ -97,8 +97,8 @@ public sealed class BonusPaymentsTests
         const long spent = 3 * (RewardCents + FeeCents) + 2 * (BonusCents + BonusFeeCents);
         Assert.Multiple(async () =>
         {
-            Assert.That(await BalanceAsync(Account.Escrow(_batchId, "requester-1")), Is.Zero);
-            Assert.That(await BalanceAsync(Account.RequesterAvailable("requester-1")), Is.EqualTo(MaxCostCents - spent));
+            Assert.That(await _payouts.BalanceAsync(Account.Escrow(_batchId, "requester-1")), Is.Zero);
+            Assert.That(await _payouts.BalanceAsync(Account.RequesterAvailable("requester-1")), Is.EqualTo(MaxCostCents - spent));
             Assert.That(await _payouts.ScalarAsync<long>("SELECT coalesce(sum(amount_cents), 0)::bigint FROM ledger_entries"), Is.Zero);
             Assert.That(await _payouts.ScalarAsync<long>(AnnotationEarnings.PaidButPendingSql), Is.Zero);
         });
@@ -113,14 +113,4 @@ public sealed class BonusPaymentsTests
             AnnotationId = Guid.CreateVersion7(), WorkerId = $"worker-{i}", RewardCents = RewardCents, AgreesWithFinal = agree,
         })],
     };
-
-    private Task<long> BalanceAsync(Account account) =>
-        _payouts.ScalarAsync<long>("SELECT coalesce((SELECT balance_cents FROM accounts WHERE account_id = @Id), 0)", new { account.Id });
-
-    private async Task InOwnTransactionAsync(Func<UnitOfWork, Task> handle)
-    {
-        await using var work = await _payouts.Database.BeginAsync();
-        await handle(work);
-        await work.CommitAsync();
-    }
 }

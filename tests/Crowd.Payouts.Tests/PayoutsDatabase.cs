@@ -34,6 +34,17 @@ public sealed class PayoutsDatabase : IAsyncDisposable
         return batchId;
     }
 
+    public Task<long> BalanceAsync(Account account) =>
+        ScalarAsync<long>("SELECT coalesce((SELECT balance_cents FROM accounts WHERE account_id = @Id), 0)", new { account.Id });
+
+    /// <summary>Runs <paramref name="handle"/> in a unit of work of its own and commits it, as a consumer's delivery does.</summary>
+    public async Task InOwnTransactionAsync(Func<UnitOfWork, Task> handle)
+    {
+        await using var work = await Database.BeginAsync();
+        await handle(work);
+        await work.CommitAsync();
+    }
+
     public Task<T> ScalarAsync<T>(string sql, object? parameters = null) => _database.ScalarAsync<T>(sql, parameters);
 
     /// <summary>Whether the backend <paramref name="pid"/> is waiting for a lock another transaction holds.</summary>
