@@ -39,8 +39,8 @@ public sealed class AuditTests
     [Test]
     public async Task Batch_FromSubmissionToCompletion_TracesEveryStateChangeAndMoneyMovement()
     {
-        // Redundancy 1..2 at threshold 0.75: one annotation from a new worker (prior accuracy 0.8) is accepted, so half
-        // the escrow is left and goes back to the requester.
+        // Redundancy 1..2 at threshold 0.75: one annotation from a new worker (prior accuracy 0.8) is accepted, so of the
+        // escrow for (2 + 2) annotations three quarters are left and go back to the requester.
         var qualification = $"q-{Guid.NewGuid():N}"[..12];
         var requester = As("requester");
         await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 10_000, reference = "test" });
@@ -65,7 +65,7 @@ public sealed class AuditTests
         // The chain's order is the order events reached it, which across services need not be causal; each event's
         // time is when its act committed.
         Assert.That(submitted.At, Is.LessThanOrEqualTo(opened.At));
-        Assert.That(events.Single(e => e.Action == "money.settle").Detail, Does.Contain($"requester:{requester.Subject}:available +44"));
+        Assert.That(events.Single(e => e.Action == "money.settle").Detail, Does.Contain($"requester:{requester.Subject}:available +{(2 + 2 - 1) * 44}"));
 
         // The worker's reward is traced on its annotation, naming the accounts it moved between.
         var annotationId = (await Eventually.WaitForAsync(

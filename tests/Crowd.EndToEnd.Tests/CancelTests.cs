@@ -42,7 +42,7 @@ public sealed class CancelTests
 
         Assert.That(await StatusAsync(late.SendAsync(HttpMethod.Post, $"/v1/claims/{openClaim}/submission", Nodule)), Is.EqualTo(HttpStatusCode.Accepted));
 
-        // Two annotations of 40 cents, each with a 4-cent platform fee; the rest of the 396-cent escrow comes back.
+        // Two annotations of 40 cents, each with a 4-cent platform fee; the rest of the 660-cent escrow (3 tasks × (3 + 2) × 44) comes back.
         var balance = await EscrowReturnedAsync(requester);
         Assert.That(balance.GetProperty("spentCents").GetInt64(), Is.EqualTo(2 * 44));
         Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100_000 - 2 * 44));
@@ -61,7 +61,7 @@ public sealed class CancelTests
         Assert.That(cancelled.GetProperty("actorId").GetString(), Is.EqualTo(requester.Subject));
         Assert.That(cancelled.GetProperty("role").GetString(), Is.EqualTo("requester"));
         Assert.That((await EventAsync(batchId, "money.settle")).GetProperty("detail").GetString(),
-            Does.Contain($"requester:{requester.Subject}:available +{396 - 2 * 44}"));
+            Does.Contain($"requester:{requester.Subject}:available +{660 - 2 * 44}"));
     }
 
     [Test]
@@ -75,7 +75,7 @@ public sealed class CancelTests
 
         // The claim could still be submitted, so its reward must still be there to pay.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.That((await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance")).GetProperty("escrowCents").GetInt64(), Is.EqualTo(132));
+        Assert.That((await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance")).GetProperty("escrowCents").GetInt64(), Is.EqualTo(220)); // 1 × (3 + 2) × 44
 
         var balance = await EscrowReturnedAsync(requester);
         Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100_000));

@@ -14,7 +14,7 @@ public sealed class FundingTests
         await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 100, reference = "small" });
         var accepted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", Batch(items: 5), expected: HttpStatusCode.Accepted))!.Value;
         Assert.That(accepted.GetProperty("status").GetString(), Is.EqualTo("pending-funding"));
-        Assert.That(accepted.GetProperty("maxCostCents").GetInt64(), Is.EqualTo(660)); // 5 tasks × 3 × 40 × 1.1
+        Assert.That(accepted.GetProperty("maxCostCents").GetInt64(), Is.EqualTo(1_100)); // 5 tasks × (3 + 2) × 40 × 1.1
 
         var batch = await WaitForBatchAsync(requester, accepted.GetProperty("batchId").GetGuid(), "rejected");
         var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
@@ -30,8 +30,8 @@ public sealed class FundingTests
         var (requester, _, _) = await OpenBatchAsync(items: 2);
         var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
 
-        Assert.That(balance.GetProperty("escrowCents").GetInt64(), Is.EqualTo(264)); // 2 × 3 × 40 × 1.1
-        Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100_000 - 264));
+        Assert.That(balance.GetProperty("escrowCents").GetInt64(), Is.EqualTo(440)); // 2 × (3 + 2) × 40 × 1.1
+        Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(100_000 - 440));
     }
 
     [Test]

@@ -61,11 +61,14 @@ public static class KindSteps
     }
 
     /// <summary>A batch with <paramref name="schema"/> is refused with 400 naming <paramref name="field"/>, and nothing is created.</summary>
-    public static async Task SchemaRefusedAsync(string schema, string field)
+    public static Task SchemaRefusedAsync(string schema, string field) => BatchRefusedAsync("labelSchema", schema, field);
+
+    /// <summary>A batch whose <paramref name="property"/> is <paramref name="json"/> is refused with 400 naming <paramref name="field"/>, and nothing is created.</summary>
+    public static async Task BatchRefusedAsync(string property, string json, string field)
     {
         var requester = As("requester");
         var body = Batch();
-        body["labelSchema"] = JsonDocument.Parse(schema).RootElement;
+        body[property] = JsonDocument.Parse(json).RootElement;
 
         using var response = await requester.SendAsync(HttpMethod.Post, "/v1/batches", body);
 

@@ -126,7 +126,7 @@ public sealed class SlicingLimitsTests
     {
         // 20 series × 1,000 one-slice windows: 20,000 tasks, released in chunks, each task with its item and the item's count.
         var requester = As("requester");
-        await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 3_000_000, reference = "big" });
+        await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 5_000_000, reference = "big" });
         var batch = Series(requester, items: 20, sliceCount: 1_000);
         batch["privacy"] = new { maxItemSharePerWorker = 0.25 };
         // Only holders of a qualification nobody has may claim these: 20,000 open tasks must not feed other tests' workers.
@@ -136,7 +136,7 @@ public sealed class SlicingLimitsTests
         var accepted = (await requester.CallAsync(HttpMethod.Post, "/v1/batches", batch, expected: HttpStatusCode.Accepted))!.Value;
         var batchId = accepted.GetProperty("batchId").GetGuid();
         Assert.That(accepted.GetProperty("taskCount").GetInt32(), Is.EqualTo(20_000));
-        Assert.That(accepted.GetProperty("maxCostCents").GetInt64(), Is.EqualTo(2_640_000)); // 20,000 × 3 × 40 × 1.1
+        Assert.That(accepted.GetProperty("maxCostCents").GetInt64(), Is.EqualTo(4_400_000)); // 20,000 × (3 + 2) × 40 × 1.1
 
         await WaitForBatchAsync(requester, batchId, "open");
         var pooled = await Eventually.WaitForAsync(

@@ -37,7 +37,7 @@ public sealed class BatchPaymentsTests
         var judged = Judged();
         // Every fourth delivered twice: a redelivery racing its first delivery past the inbox (two instances, say).
         await PayConcurrentlyAsync(judged.Concat(judged.Where((_, i) => i % 4 == 0)));
-        await InOwnTransactionAsync(CompleteBatchAsync);
+        await _payouts.InOwnTransactionAsync(CompleteBatchAsync);
 
         await AssertPaidOnceAndSettledAsync();
     }
@@ -45,7 +45,7 @@ public sealed class BatchPaymentsTests
     [Test]
     public async Task Pay_BatchCompletedBeforeItsTasksArePaidConcurrently_TheLastPaymentSettles()
     {
-        await InOwnTransactionAsync(CompleteBatchAsync);
+        await _payouts.InOwnTransactionAsync(CompleteBatchAsync);
         await PayConcurrentlyAsync(Judged());
 
         await AssertPaidOnceAndSettledAsync();
@@ -58,13 +58,13 @@ public sealed class BatchPaymentsTests
         Assert.Multiple(async () =>
         {
             Assert.That(await _payouts.ScalarAsync<long>("SELECT count(*) FROM ledger_transactions WHERE kind = 'reward'"), Is.EqualTo(Tasks * AnnotationsPerTask));
-            Assert.That(await BalanceAsync(Account.PlatformFees), Is.EqualTo(Tasks * AnnotationsPerTask * FeeCents));
+            Assert.That(await _payouts.BalanceAsync(Account.PlatformFees), Is.EqualTo(Tasks * AnnotationsPerTask * FeeCents));
             Assert.That(await _payouts.ScalarAsync<long>("SELECT sum(balance_cents) FROM accounts WHERE kind = 'worker-payable'"),
                 Is.EqualTo(Tasks * AnnotationsPerTask * RewardCents));
             Assert.That(await _payouts.ScalarAsync<int>("SELECT judged_task_count FROM batch_escrows WHERE batch_id = @batchId", batch), Is.EqualTo(Tasks));
             Assert.That(await _payouts.ScalarAsync<string>("SELECT status FROM batch_escrows WHERE batch_id = @batchId", batch), Is.EqualTo(Escrows.Settled));
-            Assert.That(await BalanceAsync(Account.Escrow(_batchId, "requester-1")), Is.Zero);
-            Assert.That(await BalanceAsync(Account.RequesterAvailable("requester-1")), Is.EqualTo(MaxCostCents - paid));
+            Assert.That(await _payouts.BalanceAsync(Account.Escrow(_batchId, "requester-1")), Is.Zero);
+            Assert.That(await _payouts.BalanceAsync(Account.RequesterAvailable("requester-1")), Is.EqualTo(MaxCostCents - paid));
             Assert.That(await _payouts.ScalarAsync<long>("""
                 SELECT count(*) FROM accounts a
                 WHERE balance_cents <> (SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries e WHERE e.account_id = a.account_id)
@@ -91,7 +91,7 @@ public sealed class BatchPaymentsTests
             await slots.WaitAsync();
             try
             {
-                await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, message));
+                await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, message));
             }
             finally
             {
@@ -105,15 +105,5 @@ public sealed class BatchPaymentsTests
     {
         await work.ExecuteAsync("UPDATE batch_escrows SET expected_task_count = @Tasks WHERE batch_id = @batchId", new { Tasks, batchId = _batchId });
         await work.SettleIfDoneAsync(_batchId);
-    }
-
-    private Task<long> BalanceAsync(Account account) =>
-        _payouts.ScalarAsync<long>("SELECT coalesce((SELECT balance_cents FROM accounts WHERE account_id = @Id), 0)", new { account.Id });
-
-    private async Task InOwnTransactionAsync(Func<UnitOfWork, Task> handle)
-    {
-        await using var work = await _payouts.Database.BeginAsync();
-        await handle(work);
-        await work.CommitAsync();
     }
 }

@@ -20,7 +20,7 @@ public sealed class PayoutsDatabase : IAsyncDisposable
         new(await ServiceDatabase.CreateAsync("payouts", typeof(AnnotationsJudgedConsumer).Assembly));
 
     /// <summary>A requester deposits enough and submits a batch: its escrow is held, as BatchSubmitted does it.</summary>
-    public async Task<Guid> FundBatchAsync(long maxCostCents, long feeCentsPerAnnotation = 0)
+    public async Task<Guid> FundBatchAsync(long maxCostCents, long feeCentsPerAnnotation = 0, long bonusCents = 0, long feeCentsPerBonus = 0)
     {
         var batchId = Guid.CreateVersion7();
         await using var work = await Database.BeginAsync();
@@ -28,10 +28,21 @@ public sealed class PayoutsDatabase : IAsyncDisposable
         await BatchSubmittedConsumer.HoldAsync(work, new BatchSubmitted
         {
             BatchId = batchId, RequesterId = "requester-1", MaxCostCents = maxCostCents, FeeCentsPerAnnotation = feeCentsPerAnnotation, TaskCount = 1_000,
-            SubmittedAt = DateTimeOffset.UtcNow,
+            SubmittedAt = DateTimeOffset.UtcNow, BonusCents = bonusCents, FeeCentsPerBonus = feeCentsPerBonus,
         });
         await work.CommitAsync();
         return batchId;
+    }
+
+    public Task<long> BalanceAsync(Account account) =>
+        ScalarAsync<long>("SELECT coalesce((SELECT balance_cents FROM accounts WHERE account_id = @Id), 0)", new { account.Id });
+
+    /// <summary>Runs <paramref name="handle"/> in a unit of work of its own and commits it, as a consumer's delivery does.</summary>
+    public async Task InOwnTransactionAsync(Func<UnitOfWork, Task> handle)
+    {
+        await using var work = await Database.BeginAsync();
+        await handle(work);
+        await work.CommitAsync();
     }
 
     public Task<T> ScalarAsync<T>(string sql, object? parameters = null) => _database.ScalarAsync<T>(sql, parameters);

@@ -31,6 +31,8 @@ public sealed record LabelAccepted
     /// <summary><c>consensus</c> or <c>qa</c>.</summary>
     public required string Source { get; init; }
     public required bool IsGold { get; init; }
+    /// <summary>Of <see cref="AnnotationCount"/>, those that agree with <see cref="Label"/> (each earns the batch's bonus); null from a sender that predates it.</summary>
+    public int? AgreeingCount { get; init; }
 }
 
 /// <summary>Each annotation of a finalized task, judged against its final label. Payouts pays from this, once per annotation.</summary>

@@ -10,6 +10,10 @@ public sealed record BatchSubmitted
     /// <summary>The platform's fee charged on top of each annotation's reward, decided once at submission.</summary>
     public required long FeeCentsPerAnnotation { get; init; }
     public required DateTimeOffset SubmittedAt { get; init; }
+    /// <summary>Paid on top of the reward to each annotation that agrees with its task's final label; 0 (no bonus) from a sender that predates it.</summary>
+    public long BonusCents { get; init; }
+    /// <summary>The platform's fee charged on top of each bonus paid; 0 from a sender that predates it.</summary>
+    public long FeeCentsPerBonus { get; init; }
 }
 
 /// <summary>Escrow is held: the batch's tasks may be released to workers.</summary>

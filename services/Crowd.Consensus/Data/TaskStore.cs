@@ -85,6 +85,8 @@ public static class TaskStore
             UPDATE consensus_tasks SET status = @Finalized, final_label = @label::jsonb, source = @source, finalized_at = now()
             WHERE task_id = @TaskId
             """, new { Finalized, label = label.GetRawText(), source, task.TaskId });
+        var policy = task.ReadPolicy();
+        var kind = ConsensusKinds.Of(policy);
         work.Publish(new LabelAccepted
         {
             TaskId = task.TaskId,
@@ -95,6 +97,7 @@ public static class TaskStore
             AnnotationCount = annotations.Count,
             Source = source,
             IsGold = isGold,
+            AgreeingCount = annotations.Count(a => kind.Agrees(policy, a.Read(), label)),
         });
         work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId });
         await work.JudgeAsync(task, label, annotations, options);

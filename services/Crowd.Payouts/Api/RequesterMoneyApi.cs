@@ -70,7 +70,7 @@ public static class RequesterMoneyApi
             throw new NotFoundException($"Requester {requesterId} was not found.");
         }
 
-        // Spent is what left the requester's escrows for work done: rewards and fees, never settlements back.
+        // Spent is what left the requester's escrows for work done: rewards, bonuses and their fees, never settlements back.
         const string sql = """
             SELECT
                 coalesce((SELECT balance_cents FROM accounts WHERE account_id = @available), 0) AS available_cents,
@@ -79,7 +79,7 @@ public static class RequesterMoneyApi
                           FROM ledger_entries e
                           JOIN accounts a ON a.account_id = e.account_id
                           JOIN ledger_transactions t ON t.transaction_id = e.transaction_id
-                          WHERE a.owner_id = @requesterId AND a.kind = 'escrow' AND t.kind = 'reward'), 0)::bigint AS spent_cents
+                          WHERE a.owner_id = @requesterId AND a.kind = 'escrow' AND t.kind IN ('reward', 'bonus')), 0)::bigint AS spent_cents
             """;
         await using var work = await database.BeginAsync();
         return await work.QuerySingleAsync<RequesterBalance>(sql, new { available = Account.RequesterAvailable(requesterId).Id, requesterId });

@@ -7,8 +7,9 @@ using MassTransit;
 namespace Crowd.Payouts.Consumers;
 
 /// <summary>
-/// Pays each judged annotation its reward from the batch's escrow, with the platform fee, once per annotation
-/// (key <c>reward:{annotationId}</c>), then settles the batch if this was the last task it waited for.
+/// Pays each judged annotation its reward from the batch's escrow, and each one that agrees with the final label the
+/// batch's bonus, with the platform fee on both, once per annotation (keys <c>reward:{annotationId}</c>,
+/// <c>bonus:{annotationId}</c>), then settles the batch if this was the last task it waited for.
 /// </summary>
 public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer<AnnotationsJudged>(database)
 {
@@ -26,24 +27,8 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer
             ?? throw new InvalidOperationException($"Batch {judged.BatchId} has no escrow here; its BatchSubmitted must come first.");
         EnsureFunded(escrow, judged.BatchId);
 
-        var escrowAccount = Account.Escrow(judged.BatchId, escrow.RequesterId);
-        var fee = escrow.FeeCentsPerAnnotation;
-        var rewards = judged.Annotations.Select(annotation =>
-        {
-            var entries = new List<Entry>
-            {
-                new(escrowAccount, -(annotation.RewardCents + fee)),
-                new(Account.WorkerPayable(annotation.WorkerId), annotation.RewardCents),
-            };
-            if (fee > 0)
-            {
-                entries.Add(new Entry(Account.PlatformFees, fee));
-            }
-
-            return new Movement($"reward:{annotation.AnnotationId}", "reward", entries, judged.BatchId, annotation.AnnotationId,
-                $"reward for annotation {annotation.AnnotationId} on task {judged.TaskId}");
-        }).ToList();
-        var recorded = await work.RecordAsync(rewards);
+        var payments = AnnotationPayments.For(judged, Account.Escrow(judged.BatchId, escrow.RequesterId), escrow.Terms);
+        var recorded = await work.RecordAsync(payments);
         await work.RecordPaidAsync(judged.Annotations.Select(a => new EarnedAnnotation(a.AnnotationId, a.WorkerId, judged.BatchId, a.RewardCents)));
         var firstTime = await work.ExecuteAsync(
             "INSERT INTO judged_tasks (task_id, batch_id) VALUES (@TaskId, @BatchId) ON CONFLICT DO NOTHING", new { judged.TaskId, judged.BatchId });

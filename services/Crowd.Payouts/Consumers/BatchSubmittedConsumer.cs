@@ -25,13 +25,14 @@ public sealed class BatchSubmittedConsumer(Database database) : InboxConsumer<Ba
         var funded = !cancelled && balance >= batch.MaxCostCents;
 
         const string record = """
-            INSERT INTO batch_escrows (batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status)
-            VALUES (@BatchId, @RequesterId, @MaxCostCents, @FeeCentsPerAnnotation, @TaskCount, @status)
+            INSERT INTO batch_escrows (batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status,
+                bonus_cents, fee_cents_per_bonus)
+            VALUES (@BatchId, @RequesterId, @MaxCostCents, @FeeCentsPerAnnotation, @TaskCount, @status, @BonusCents, @FeeCentsPerBonus)
             """;
         await work.ExecuteAsync(record, new
         {
-            batch.BatchId, batch.RequesterId, batch.MaxCostCents, batch.FeeCentsPerAnnotation, batch.TaskCount,
-            status = cancelled ? Escrows.Cancelled : funded ? Escrows.Funded : Escrows.Rejected,
+            batch.BatchId, batch.RequesterId, batch.MaxCostCents, batch.FeeCentsPerAnnotation, batch.TaskCount, batch.BonusCents,
+            batch.FeeCentsPerBonus, status = cancelled ? Escrows.Cancelled : funded ? Escrows.Funded : Escrows.Rejected,
         });
 
         if (cancelled)

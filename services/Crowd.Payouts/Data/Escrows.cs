@@ -5,7 +5,11 @@ namespace Crowd.Payouts.Data;
 
 public sealed record EscrowRow(
     Guid BatchId, string RequesterId, long MaxCostCents, long FeeCentsPerAnnotation, int TaskCount, string Status,
-    int JudgedTaskCount, int? ExpectedTaskCount);
+    int JudgedTaskCount, int? ExpectedTaskCount, long BonusCents, long FeeCentsPerBonus)
+{
+    /// <summary>What each judged annotation is charged to this escrow: its reward's fee, and the bonus with its fee if it agrees.</summary>
+    public PayTerms Terms => new(FeeCentsPerAnnotation, BonusCents, FeeCentsPerBonus);
+}
 
 public static class Escrows
 {
@@ -14,7 +18,10 @@ public static class Escrows
     public const string Settled = "settled";
 
     private const string EscrowColumns =
-        "batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status, judged_task_count, expected_task_count";
+        """
+        batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status, judged_task_count, expected_task_count,
+        bonus_cents, fee_cents_per_bonus
+        """;
 
     public static Task<EscrowRow?> LockEscrowAsync(this UnitOfWork work, Guid batchId) =>
         work.QuerySingleOrDefaultAsync<EscrowRow>($"SELECT {EscrowColumns} FROM batch_escrows WHERE batch_id = @batchId FOR UPDATE", new { batchId });

@@ -34,6 +34,7 @@ public static class BatchMapping
             RedundancyMax: Required(request.Redundancy?.Max, "redundancy.max"),
             AcceptanceThreshold: Required(request.Acceptance?.Threshold, "acceptance.threshold"),
             PricePerAnnotationCents: Required(request.PricePerAnnotationCents, "pricePerAnnotationCents"),
+            BonusCents: request.Bonus is null ? 0 : Required(request.Bonus.Cents, "bonus.cents"),
             RequiredQualifications: request.RequiredQualifications ?? [],
             Priority: request.Priority ?? 0,
             Deadline: request.Deadline,

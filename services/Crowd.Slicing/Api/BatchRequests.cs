@@ -18,6 +18,7 @@ public sealed record SubmitBatchRequest
     public long? PricePerAnnotationCents { get; init; }
     public IReadOnlyList<string>? RequiredQualifications { get; init; }
     public PrivacySpec? Privacy { get; init; }
+    public BonusSpec? Bonus { get; init; }
     public int? Priority { get; init; }
     public DateTimeOffset? Deadline { get; init; }
     public string? CallbackUrl { get; init; }
@@ -39,6 +40,15 @@ public sealed record SlicingSpec
 public sealed record PrivacySpec
 {
     public double? MaxItemSharePerWorker { get; init; }
+}
+
+/// <summary>The batch's <c>bonus</c>: <c>cents</c> paid on top of the reward to each annotation that agrees with its task's final label.</summary>
+public sealed record BonusSpec
+{
+    public long? Cents { get; init; }
+
+    /// <summary>When the bonus is earned; only <c>agrees-with-final</c> (the default) is defined.</summary>
+    public string? When { get; init; }
 }
 
 public sealed record RedundancySpec

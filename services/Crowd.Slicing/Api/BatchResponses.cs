@@ -14,7 +14,8 @@ public sealed record BatchView(
 {
     public static BatchView From(BatchRow b) => new(
         b.BatchId, b.Name, b.Status, b.RejectionReason, b.TaskCount, b.AcceptedCount, b.EscalatedCount, b.AnnotationCount,
-        Pricing.SpentCents(b.AnnotationCount, b.PricePerAnnotationCents, b.PlatformFeeBasisPoints), b.MaxCostCents, b.CreatedAt, b.CompletedAt,
+        Pricing.SpentCents(b.AnnotationCount, b.PricePerAnnotationCents, b.PlatformFeeBasisPoints)
+            + Pricing.BonusSpentCents(b.AgreeingAnnotationCount, b.BonusCents, b.PlatformFeeBasisPoints), b.MaxCostCents, b.CreatedAt, b.CompletedAt,
         b.CancelledAt, b.ExcludedCount);
 }
 

@@ -53,6 +53,8 @@ public static class BatchesApi
             TaskCount = batch.TaskCount,
             MaxCostCents = batch.MaxCostCents,
             FeeCentsPerAnnotation = batch.FeeCentsPerAnnotation,
+            BonusCents = batch.Submission.BonusCents,
+            FeeCentsPerBonus = batch.FeeCentsPerBonus,
             SubmittedAt = DateTimeOffset.UtcNow,
         });
         work.AuditStatus(

@@ -13,6 +13,12 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
 {
     public const int MaxItems = 50_000;
 
+    /// <summary>The highest price, and the highest bonus, one annotation can carry.</summary>
+    public const long MaxCentsPerAnnotation = 1_000_000;
+
+    /// <summary>The one condition a <c>bonus</c> is paid on (API.md).</summary>
+    public const string BonusAgreesWithFinal = "agrees-with-final";
+
     /// <summary>API.md "Limits": an item's <c>metadata</c> is at most 16 KiB as JSON.</summary>
     public const int MaxMetadataBytes = 16 * 1024;
 
@@ -49,7 +55,13 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         });
         RuleFor(b => b.Acceptance).NotNull().DependentRules(() =>
             RuleFor(b => b.Acceptance!.Threshold).NotNull().GreaterThan(0).LessThanOrEqualTo(1));
-        RuleFor(b => b.PricePerAnnotationCents).NotNull().InclusiveBetween(1, 1_000_000);
+        RuleFor(b => b.PricePerAnnotationCents).NotNull().InclusiveBetween(1, MaxCentsPerAnnotation);
+        When(b => b.Bonus is not null, () =>
+        {
+            RuleFor(b => b.Bonus!.Cents).NotNull().InclusiveBetween(0, MaxCentsPerAnnotation);
+            RuleFor(b => b.Bonus!.When).Must(when => when is null or BonusAgreesWithFinal)
+                .WithMessage($"Must be {BonusAgreesWithFinal}.");
+        });
         RuleForEach(b => b.RequiredQualifications).NotEmpty().MaximumLength(64);
         RuleFor(b => b.Privacy!.MaxItemSharePerWorker).GreaterThan(0).LessThanOrEqualTo(1)
             .When(b => b.Privacy?.MaxItemSharePerWorker is not null);
@@ -168,10 +180,12 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         }
         else if (check.ItemsOverLimit.Count == 0
             && batch is { Redundancy.Max: int redundancyMax and >= 1 and <= 15, PricePerAnnotationCents: long price and >= 1 }
-            && Pricing.TryMaxCostCents(check.TaskCount, redundancyMax, price, feeBasisPoints) is null)
+            && (batch.Bonus?.Cents ?? 0) is var bonus and >= 0
+            && Pricing.TryMaxCostCents(check.TaskCount, redundancyMax, price, bonus, feeBasisPoints) is null)
         {
             yield return Refused("pricePerAnnotationCents",
-                $"{Tasks(check.TaskCount)} × redundancy.max {redundancyMax} × {price} cents plus the platform fee is beyond any escrow.");
+                $"{Tasks(check.TaskCount)} × (redundancy.max {redundancyMax} + {Pricing.RevisitAnnotations}) × ({price} + bonus {bonus}) cents "
+                + "plus the platform fee is beyond any escrow.");
         }
     }
 

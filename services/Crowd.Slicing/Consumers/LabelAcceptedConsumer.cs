@@ -23,7 +23,7 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxConsumer<Lab
 
         if (stored == 1)
         {
-            await work.CountDecidedTaskAsync(label.BatchId, label.IsGold ? DecidedAs.Gold : DecidedAs.Accepted, label.AnnotationCount);
+            await work.CountDecidedTaskAsync(label.BatchId, label.IsGold ? DecidedAs.Gold : DecidedAs.Accepted, label.AnnotationCount, label.AgreeingCount ?? 0);
         }
     }
 }

@@ -25,20 +25,22 @@ public static class BatchCompletion
     /// when it was the last. Every task, excluded ones too, produces exactly one <c>AnnotationsJudged</c>, so
     /// <see cref="BatchCompleted.FinalizedTaskCount"/> is the batch's task count and payouts settles the escrow after the last.
     /// </summary>
-    public static async Task CountDecidedTaskAsync(this UnitOfWork work, Guid batchId, DecidedAs decidedAs, int annotationCount)
+    public static async Task CountDecidedTaskAsync(
+        this UnitOfWork work, Guid batchId, DecidedAs decidedAs, int annotationCount, int agreeingCount = 0)
     {
         const string count = """
             UPDATE batches SET
                 finalized_count  = finalized_count + 1,
                 accepted_count   = accepted_count + CASE WHEN @accepted THEN 1 ELSE 0 END,
                 excluded_count   = excluded_count + CASE WHEN @excluded THEN 1 ELSE 0 END,
-                annotation_count = annotation_count + @annotationCount
+                annotation_count = annotation_count + @annotationCount,
+                agreeing_annotation_count = agreeing_annotation_count + @agreeingCount
             WHERE batch_id = @batchId
             RETURNING requester_id, finalized_count, task_count, status
             """;
         var batch = await work.QuerySingleAsync<(string RequesterId, int FinalizedCount, int TaskCount, string Status)>(count, new
         {
-            accepted = decidedAs == DecidedAs.Accepted, excluded = decidedAs == DecidedAs.Excluded, annotationCount, batchId,
+            accepted = decidedAs == DecidedAs.Accepted, excluded = decidedAs == DecidedAs.Excluded, annotationCount, agreeingCount, batchId,
         });
 
         if (batch.FinalizedCount == batch.TaskCount && batch.Status == BatchStatus.Open)

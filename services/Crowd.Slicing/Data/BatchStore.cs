@@ -34,6 +34,9 @@ public sealed record BatchRow
     public int EscalatedCount { get; init; }
     public int ExcludedCount { get; init; }
     public int AnnotationCount { get; init; }
+    /// <summary>Of <see cref="AnnotationCount"/>, those that agree with their task's final label: each was paid the bonus.</summary>
+    public int AgreeingAnnotationCount { get; init; }
+    public long BonusCents { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
     public DateTime? CancelledAt { get; init; }
@@ -60,7 +63,7 @@ public static class BatchStore
         batch_id, requester_id, name, modality, label_schema::text AS label_schema, guidelines_url, redundancy_min, redundancy_max,
         acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications, priority,
         status, rejection_reason, task_count, max_cost_cents, finalized_count, accepted_count, escalated_count, excluded_count,
-        annotation_count, created_at, completed_at, cancelled_at, max_item_share_per_worker
+        annotation_count, created_at, completed_at, cancelled_at, max_item_share_per_worker, agreeing_annotation_count, bonus_cents
         """;
 
     /// <summary>
@@ -73,10 +76,10 @@ public static class BatchStore
         const string insertBatch = """
             INSERT INTO batches (batch_id, requester_id, name, modality, label_schema, guidelines_url, slicing, redundancy_min,
                 redundancy_max, acceptance_threshold, price_per_annotation_cents, platform_fee_basis_points, required_qualifications,
-                priority, deadline, callback_url, status, task_count, max_cost_cents, max_item_share_per_worker)
+                priority, deadline, callback_url, status, task_count, max_cost_cents, max_item_share_per_worker, bonus_cents)
             VALUES (@BatchId, @RequesterId, @Name, @Modality, @LabelSchema::jsonb, @GuidelinesUrl, @Slicing::jsonb, @RedundancyMin,
                 @RedundancyMax, @Threshold, @Price, @FeeBasisPoints, @RequiredQualifications, @Priority, @Deadline, @CallbackUrl,
-                @Status, @TaskCount, @MaxCostCents, @MaxItemSharePerWorker)
+                @Status, @TaskCount, @MaxCostCents, @MaxItemSharePerWorker, @BonusCents)
             """;
         await work.ExecuteAsync(insertBatch, new
         {
@@ -100,6 +103,7 @@ public static class BatchStore
             batch.TaskCount,
             batch.MaxCostCents,
             submission.MaxItemSharePerWorker,
+            submission.BonusCents,
         });
 
         // Binary COPY: a 50,000-item batch is two round trips, not 100,000.

@@ -14,6 +14,7 @@ public sealed record ItemSubmission(
     string ExternalId, string ContentUri, int? SliceCount, int? Width, int? Height, JsonElement? Metadata, bool IsGold, JsonElement? Truth);
 
 /// <summary>A <c>POST /v1/batches</c> body once validation has passed: every field the contract requires is present.</summary>
+/// <param name="BonusCents">Paid on top of the reward to each annotation that agrees with its task's final label; 0 when the batch has no bonus.</param>
 public sealed record BatchSubmission(
     string Name,
     string Modality,
@@ -24,6 +25,7 @@ public sealed record BatchSubmission(
     int RedundancyMax,
     double AcceptanceThreshold,
     long PricePerAnnotationCents,
+    long BonusCents,
     IReadOnlyList<string> RequiredQualifications,
     int Priority,
     DateTimeOffset? Deadline,
@@ -52,6 +54,9 @@ public sealed record NewBatch(
     /// <summary>The platform fee charged on top of each annotation's reward.</summary>
     public long FeeCentsPerAnnotation => Pricing.FeeCentsPerAnnotation(Submission.PricePerAnnotationCents, FeeBasisPoints);
 
+    /// <summary>The platform fee charged on top of each bonus, as on a reward: the bonus is work paid for like the reward.</summary>
+    public long FeeCentsPerBonus => Pricing.FeeCents(Submission.BonusCents, FeeBasisPoints);
+
     /// <exception cref="OverflowException">
     /// The batch is beyond what validation lets through (more tasks than an int, or a maximum cost beyond a long).
     /// </exception>
@@ -61,7 +66,8 @@ public sealed record NewBatch(
             .Select(i => new NewItem(Guid.CreateVersion7(), i, checked((int)Slicer.Count(submission.Slicing, i.SliceCount, i.Width, i.Height))))
             .ToList();
         var taskCount = checked((int)items.Sum(i => (long)i.TaskCount));
-        var maxCost = Pricing.MaxCostCents(taskCount, submission.RedundancyMax, submission.PricePerAnnotationCents, feeBasisPoints);
+        var maxCost = Pricing.MaxCostCents(
+            taskCount, submission.RedundancyMax, submission.PricePerAnnotationCents, submission.BonusCents, feeBasisPoints);
         return new NewBatch(Guid.CreateVersion7(), requesterId, submission, feeBasisPoints, items, taskCount, maxCost);
     }
 

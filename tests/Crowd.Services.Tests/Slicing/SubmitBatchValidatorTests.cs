@@ -85,6 +85,34 @@ public sealed class SubmitBatchValidatorTests
         Assert.That(errors["pricePerAnnotationCents"].Single().ErrorCode, Is.EqualTo(ValidationFilter.Unprocessable));
     }
 
+    [TestCase(-1L, "agrees-with-final", "Bonus.Cents")]
+    [TestCase(1_000_001L, "agrees-with-final", "Bonus.Cents")]
+    [TestCase(null, "agrees-with-final", "Bonus.Cents")]
+    [TestCase(5L, "always", "Bonus.When")]
+    [TestCase(5L, "", "Bonus.When")]
+    public void Validate_BadBonus_NamesTheField(long? cents, string when, string field) =>
+        Assert.That(Errors(Validator.Validate(Series(10, 1) with { Bonus = new BonusSpec { Cents = cents, When = when } })).Keys,
+            Is.EqualTo(new[] { field }));
+
+    [TestCase(0L, "agrees-with-final")]
+    [TestCase(5L, "agrees-with-final")]
+    [TestCase(1_000_000L, null)]
+    public void Validate_BonusInRange_IsValid(long cents, string? when) =>
+        Assert.That(Validator.Validate(Series(10, 1) with { Bonus = new BonusSpec { Cents = cents, When = when } }).IsValid, Is.True);
+
+    [Test]
+    public void Validate_BonusTipsMaxCostBeyondALong_Is422NamingThePrice()
+    {
+        // Lifted limits: 3 × 10^7 tasks × 17 × 10^6 cents × 1.1 fits a long; with a bonus as high as the price it does not.
+        var unlimited = new SubmitBatchValidator(Microsoft.Extensions.Options.Options.Create(
+            new PlatformOptions { MaxTasksPerItem = int.MaxValue, MaxTasksPerBatch = int.MaxValue, FeeBasisPoints = 1000 }));
+        var request = Series(30_000_000, items: 1) with { PricePerAnnotationCents = 1_000_000, Redundancy = new RedundancySpec { Min = 1, Max = 15 } };
+
+        Assert.That(unlimited.Validate(request).IsValid, Is.True);
+        Assert.That(Errors(unlimited.Validate(request with { Bonus = new BonusSpec { Cents = 1_000_000 } })).Keys,
+            Is.EqualTo(new[] { "pricePerAnnotationCents" }));
+    }
+
     [TestCase(0.0)]
     [TestCase(-0.5)]
     [TestCase(1.0001)]
