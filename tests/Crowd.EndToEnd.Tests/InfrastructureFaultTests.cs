@@ -33,15 +33,7 @@ public sealed class InfrastructureFaultTests
             ["Lease__SweepInterval"] = "00:00:01",
         }, _infrastructure.Servers);
         _patient = PatientHttp.CreateClient(_crowd.Gateway, giveUpAfter: TimeSpan.FromMinutes(2));
-        var options = new MarketplaceOptions
-        {
-            Items = 60,
-            RedundancyMin = 3,
-            RedundancyMax = 5,
-            Threshold = 0.7,
-            WorkerAccuracies = [.. Enumerable.Repeat(0.9, 6), .. Enumerable.Repeat(0.7, 4)],
-            Timeout = TimeSpan.FromMinutes(6),
-        };
+        var options = MarketplaceChecks.FaultRun(TimeSpan.FromMinutes(6));
         _chaos.Start(this);
         _report = await new Marketplace(_patient, _crowd.Tokens, options).RunAsync(_chaos);
         await _chaos.Done;

@@ -18,15 +18,7 @@ public sealed class ProcessFailureTests
     [OneTimeSetUp]
     public async Task RunMarketplaceWhileKillingProcessesAsync()
     {
-        var options = new MarketplaceOptions
-        {
-            Items = 60,
-            RedundancyMin = 3,
-            RedundancyMax = 5,
-            Threshold = 0.7,
-            WorkerAccuracies = [.. Enumerable.Repeat(0.9, 6), .. Enumerable.Repeat(0.7, 4)],
-            Timeout = TimeSpan.FromMinutes(5),
-        };
+        var options = MarketplaceChecks.FaultRun(TimeSpan.FromMinutes(5));
         var chaos = new KillOnce(this);
         _report = await new Marketplace(CrowdFixture.Http, CrowdFixture.Crowd.Tokens, options).RunAsync(chaos);
         await chaos.Done;

@@ -29,15 +29,7 @@ public sealed class ReplicaTests
             ["Lease__SweepInterval"] = "00:00:01",
         }, replicas: 2);
         _patient = PatientHttp.CreateClient(_crowd.Gateway, giveUpAfter: TimeSpan.FromMinutes(1));
-        var options = new MarketplaceOptions
-        {
-            Items = 60,
-            RedundancyMin = 3,
-            RedundancyMax = 5,
-            Threshold = 0.7,
-            WorkerAccuracies = [.. Enumerable.Repeat(0.9, 6), .. Enumerable.Repeat(0.7, 4)],
-            Timeout = TimeSpan.FromMinutes(5),
-        };
+        var options = MarketplaceChecks.FaultRun(TimeSpan.FromMinutes(5));
         _report = await new Marketplace(_patient, _crowd.Tokens, options).RunAsync(new KillOnce(this));
         TestContext.Progress.WriteLine($"killed {string.Join(", ", _killed)}; {_report.Annotations} annotations, {_report.Elapsed.TotalSeconds:F1} s");
     }

@@ -2,9 +2,20 @@ using Crowd.Cli.Simulation;
 
 namespace Crowd.EndToEnd.Tests.Infrastructure;
 
-/// <summary>What every fault test asks of a simulated marketplace's run once the faults are over.</summary>
+/// <summary>The fault tests' simulated marketplace, and what every one of them asks of its run once the faults are over.</summary>
 public static class MarketplaceChecks
 {
+    /// <summary>60 items worked by six good and four fair workers: long enough to kill something mid-run, short enough to wait for.</summary>
+    public static MarketplaceOptions FaultRun(TimeSpan timeout) => new()
+    {
+        Items = 60,
+        RedundancyMin = 3,
+        RedundancyMax = 5,
+        Threshold = 0.7,
+        WorkerAccuracies = [.. Enumerable.Repeat(0.9, 6), .. Enumerable.Repeat(0.7, 4)],
+        Timeout = timeout,
+    };
+
     /// <summary>The batch is complete with one final label for each of its <paramref name="tasks"/> tasks.</summary>
     public static void CompletedWithOneFinalLabelPerTask(MarketplaceReport report, int tasks)
     {
