@@ -17,11 +17,12 @@ public static class CancelledBatches
     public static async Task PublishDrainedAsync(this UnitOfWork work, Guid? batchId = null)
     {
         // Once no claim is active none can become so (the tasks are cancelled), so the count of annotations is final.
-        const string sql = """
+        // Every submission asks about its own batch: a key lookup that finds nothing unless the batch was cancelled (an
+        // "@batchId IS NULL OR ..." filter would make one prepared plan scan every cancelled batch for both callers).
+        var sql = $"""
             UPDATE cancelled_batches b SET drained_at = now(), annotation_count = (
                 SELECT count(*)::int FROM annotations a JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id)
-            WHERE b.drained_at IS NULL
-              AND (@batchId::uuid IS NULL OR b.batch_id = @batchId)
+            WHERE b.drained_at IS NULL {(batchId is null ? "" : "AND b.batch_id = @batchId")}
               AND NOT EXISTS (
                   SELECT 1 FROM claims c JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id AND c.status = 'active')
             RETURNING b.batch_id, b.annotation_count, b.drained_at

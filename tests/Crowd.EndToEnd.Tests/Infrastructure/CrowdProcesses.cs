@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Crowd.Cli.Auth;
 using Crowd.Testing;
@@ -71,7 +70,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
         var instances = Services.SelectMany(s => Instances(s, replicas)).ToList();
         foreach (var instance in instances.Append("Gateway"))
         {
-            crowd._ports[instance] = FreePort();
+            crowd._ports[instance] = LoopbackPorts.Free();
         }
 
         foreach (var instance in instances)
@@ -230,12 +229,6 @@ public sealed class CrowdProcesses : IAsyncDisposable
     private static string BuildConfiguration =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string FindRepositoryRoot()
     {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Crowd.Testing;
 
 namespace Crowd.EndToEnd.Tests.Infrastructure;
@@ -14,8 +12,8 @@ namespace Crowd.EndToEnd.Tests.Infrastructure;
 public sealed class PrivateInfrastructure : IAsyncDisposable
 {
     private readonly string _state = Path.Combine(Path.GetTempPath(), $"crowd-faults-{Guid.NewGuid():N}"[..21]);
-    private readonly int _postgresPort = FreePort();
-    private readonly int _rabbitPort = FreePortRun(4);
+    private readonly int _postgresPort = LoopbackPorts.Free();
+    private readonly int _rabbitPort = LoopbackPorts.FreeRun(4);
 
     public InfrastructureServers Servers => new(
         $"Host=127.0.0.1;Port={_postgresPort};Username=crowd;Password=crowd", "127.0.0.1", _rabbitPort, _rabbitPort + 1, "crowd", "crowd");
@@ -72,42 +70,6 @@ public sealed class PrivateInfrastructure : IAsyncDisposable
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"infra/{script} {command} exited with {process.ExitCode}:\n{await output}{await errors}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The first of <paramref name="count"/> consecutive free ports (RabbitMQ: AMQP, management, distribution, epmd).</summary>
-    private static int FreePortRun(int count)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var first = Random.Shared.Next(20_000, 30_000);
-            if (Enumerable.Range(first, count).All(IsFree))
-            {
-                return first;
-            }
-        }
-
-        throw new InvalidOperationException($"No {count} consecutive free ports found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }
