@@ -1,55 +1,77 @@
 using Crowd.Contracts.Annotations;
 using Crowd.Data;
+using Crowd.Data.Messaging;
 using Crowd.Payouts.Data;
 using Crowd.Payouts.Domain;
-using MassTransit;
 
 namespace Crowd.Payouts.Consumers;
 
 /// <summary>
 /// Pays each judged annotation its reward from the batch's escrow, and each one that agrees with the final label the
 /// batch's bonus, with the platform fee on both, once per annotation (keys <c>reward:{annotationId}</c>,
-/// <c>bonus:{annotationId}</c>), then settles the batch if this was the last task it waited for.
+/// <c>bonus:{annotationId}</c>), then settles the batch if this was the last task it waited for. Every payment of a
+/// batch takes turns on its escrow, and every payment of the platform on the fee account, so judgements are paid in
+/// batches (<see cref="AnnotationsJudgedConsumerDefinition"/>): one turn on those rows pays them all.
 /// </summary>
-public sealed class AnnotationsJudgedConsumer(Database database) : InboxConsumer<AnnotationsJudged>(database)
+public sealed class AnnotationsJudgedConsumer(Database database) : InboxBatchConsumer<AnnotationsJudged>(database)
 {
-    protected override Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationsJudged> context) => PayAsync(work, context.Message);
+    protected override Task HandleAsync(UnitOfWork work, IReadOnlyList<AnnotationsJudged> messages) => PayAsync(work, messages);
+
+    /// <summary>The work on one judgement, inside <paramref name="work"/> (it does not commit).</summary>
+    public static Task PayAsync(UnitOfWork work, AnnotationsJudged judged) => PayAsync(work, [judged]);
 
     /// <summary>
-    /// The consumer's work on one message, inside <paramref name="work"/> (it does not commit). Everything that touches
-    /// rows of this task and its annotations only is written first; the rows every payment of the batch (the escrow, its
-    /// balance) or of the platform (the fee account) must take turns on are locked last, escrow row first as
-    /// settlement takes them, so a batch's payments wait for each other only for a few statements and the commit.
+    /// The consumer's work on several judgements, inside <paramref name="work"/> (it does not commit). Everything that
+    /// touches rows of these tasks and annotations only is written first; the rows every payment of a batch (its escrow,
+    /// its balance) or of the platform (the fee account) must take turns on are locked last, escrow rows first in batch
+    /// order as settlement takes them, then the accounts in id order, so payments wait for each other only for a few
+    /// statements and the commit, and two of these transactions cannot deadlock.
     /// </summary>
-    public static async Task PayAsync(UnitOfWork work, AnnotationsJudged judged)
+    public static async Task PayAsync(UnitOfWork work, IReadOnlyList<AnnotationsJudged> judgements)
     {
-        var escrow = await work.ReadEscrowAsync(judged.BatchId)
-            ?? throw new InvalidOperationException($"Batch {judged.BatchId} has no escrow here; its BatchSubmitted must come first.");
-        EnsureFunded(escrow, judged.BatchId);
+        var batchIds = judgements.Select(j => j.BatchId).Distinct().Order().ToArray();
+        var escrows = new Dictionary<Guid, EscrowRow>();
+        foreach (var batchId in batchIds)
+        {
+            escrows[batchId] = EnsureFunded(await work.ReadEscrowAsync(batchId), batchId);
+        }
 
-        var payments = AnnotationPayments.For(judged, Account.Escrow(judged.BatchId, escrow.RequesterId), escrow.Terms);
+        var payments = judgements
+            .SelectMany(j => AnnotationPayments.For(j, Account.Escrow(j.BatchId, escrows[j.BatchId].RequesterId), escrows[j.BatchId].Terms))
+            .ToList();
         var recorded = await work.RecordAsync(payments);
-        await work.RecordPaidAsync(judged.Annotations.Select(a => new EarnedAnnotation(a.AnnotationId, a.WorkerId, judged.BatchId, a.RewardCents)));
-        var firstTime = await work.ExecuteAsync(
-            "INSERT INTO judged_tasks (task_id, batch_id) VALUES (@TaskId, @BatchId) ON CONFLICT DO NOTHING", new { judged.TaskId, judged.BatchId });
+        await work.RecordPaidAsync(judgements.SelectMany(j => j.Annotations.Select(a => new EarnedAnnotation(a.AnnotationId, a.WorkerId, j.BatchId, a.RewardCents))));
+        var firstTimeTasks = await work.RecordJudgedTasksAsync(judgements);
 
-        // The hot rows, last: the escrow (settled meanwhile? then nothing may be paid from it), then the balances.
-        EnsureFunded(await work.LockEscrowAsync(judged.BatchId), judged.BatchId);
+        // The hot rows, last: the escrows (settled meanwhile? then nothing may be paid from them), then the balances.
+        foreach (var batchId in batchIds)
+        {
+            EnsureFunded(await work.LockEscrowAsync(batchId), batchId);
+        }
+
         await work.ApplyBalancesAsync(recorded);
-        if (firstTime == 1)
+        foreach (var batchId in batchIds)
         {
-            await work.ExecuteAsync(
-                "UPDATE batch_escrows SET judged_task_count = judged_task_count + 1 WHERE batch_id = @BatchId", new { judged.BatchId });
-        }
+            var judgedNow = firstTimeTasks.GetValueOrDefault(batchId);
+            if (judgedNow > 0)
+            {
+                await work.ExecuteAsync(
+                    "UPDATE batch_escrows SET judged_task_count = judged_task_count + @judgedNow WHERE batch_id = @batchId", new { judgedNow, batchId });
+            }
 
-        await work.SettleIfDoneAsync(judged.BatchId);
-    }
-
-    private static void EnsureFunded(EscrowRow? escrow, Guid batchId)
-    {
-        if (escrow?.Status != Escrows.Funded)
-        {
-            throw new InvalidOperationException($"Batch {batchId} is {escrow?.Status ?? "unknown"}; its escrow cannot pay annotations.");
+            await work.SettleIfDoneAsync(batchId);
         }
     }
+
+    private static EscrowRow EnsureFunded(EscrowRow? escrow, Guid batchId) =>
+        escrow?.Status == Escrows.Funded
+            ? escrow
+            : throw new InvalidOperationException($"Batch {batchId} is {escrow?.Status ?? "unknown"}; its escrow cannot pay annotations.");
 }
+
+/// <summary>
+/// Up to 100 judgements at once, or what has come within 10 ms; two batches in hand per instance, so one can record its
+/// payments while the other holds the escrow and fee rows through its commit.
+/// </summary>
+public sealed class AnnotationsJudgedConsumerDefinition() : BatchConsumerDefinition<AnnotationsJudgedConsumer>(
+    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);

@@ -1,5 +1,6 @@
 using Crowd.Contracts.Audit;
 using Crowd.Data;
+using Crowd.Data.Messaging;
 using Crowd.Payouts.Audit;
 using MassTransit;
 
@@ -18,25 +19,5 @@ public sealed class AuditRecordedConsumer(Database database) : InboxBatchConsume
 /// Batches of up to 200 events, or what has come within 20 ms; one batch at a time per instance, since appends
 /// serialise on the chain's lock anyway (instances' batches take turns). The prefetch keeps the next batch waiting.
 /// </summary>
-public sealed class AuditRecordedConsumerDefinition : ConsumerDefinition<AuditRecordedConsumer>
-{
-    public const int MessageLimit = 200;
-
-    public AuditRecordedConsumerDefinition() => ConcurrentMessageLimit = MessageLimit * 2;
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<AuditRecordedConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        endpointConfigurator.ConcurrentMessageLimit = MessageLimit * 2;
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.PrefetchCount = MessageLimit * 2;
-        }
-
-        consumerConfigurator.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(MessageLimit)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(20))
-            .SetConcurrencyLimit(1));
-    }
-}
+public sealed class AuditRecordedConsumerDefinition() : BatchConsumerDefinition<AuditRecordedConsumer>(
+    messageLimit: 200, timeLimit: TimeSpan.FromMilliseconds(20), concurrencyLimit: 1);

@@ -30,6 +30,24 @@ public static class Escrows
     public static Task<EscrowRow?> ReadEscrowAsync(this UnitOfWork work, Guid batchId) =>
         work.QuerySingleOrDefaultAsync<EscrowRow>($"SELECT {EscrowColumns} FROM batch_escrows WHERE batch_id = @batchId", new { batchId });
 
+    /// <summary>
+    /// Notes the judgements' tasks as judged, once each (a task judged again, or twice in one batch of messages, is not
+    /// counted again), and returns how many tasks of each batch were judged for the first time.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, int>> RecordJudgedTasksAsync(
+        this UnitOfWork work, IEnumerable<Contracts.Annotations.AnnotationsJudged> judgements)
+    {
+        var tasks = judgements.DistinctBy(j => j.TaskId).OrderBy(j => j.TaskId).ToArray();
+        const string note = """
+            INSERT INTO judged_tasks (task_id, batch_id)
+            SELECT * FROM unnest(@taskIds, @batchIds)
+            ON CONFLICT DO NOTHING
+            RETURNING batch_id
+            """;
+        var firstTime = await work.QueryAsync<Guid>(note, new { taskIds = tasks.Select(t => t.TaskId).ToArray(), batchIds = tasks.Select(t => t.BatchId).ToArray() });
+        return firstTime.GroupBy(b => b).ToDictionary(g => g.Key, g => g.Count());
+    }
+
     /// <summary>The batch was cancelled before payouts saw it: nothing was held, nothing is to return.</summary>
     public const string Cancelled = "cancelled";
 

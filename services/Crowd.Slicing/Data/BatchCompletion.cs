@@ -18,6 +18,9 @@ public enum DecidedAs
     Excluded,
 }
 
+/// <summary>A task decided, as its batch's counters count it.</summary>
+public readonly record struct DecidedTask(DecidedAs As, int AnnotationCount, int AgreeingCount);
+
 public static class BatchCompletion
 {
     /// <summary>
@@ -25,14 +28,26 @@ public static class BatchCompletion
     /// when it was the last. Every task, excluded ones too, produces exactly one <c>AnnotationsJudged</c>, so
     /// <see cref="BatchCompleted.FinalizedTaskCount"/> is the batch's task count and payouts settles the escrow after the last.
     /// </summary>
-    public static async Task CountDecidedTaskAsync(
-        this UnitOfWork work, Guid batchId, DecidedAs decidedAs, int annotationCount, int agreeingCount = 0)
+    public static Task CountDecidedTaskAsync(this UnitOfWork work, Guid batchId, DecidedAs decidedAs, int annotationCount, int agreeingCount = 0) =>
+        work.CountDecidedTasksAsync(batchId, [new DecidedTask(decidedAs, annotationCount, agreeingCount)]);
+
+    /// <summary>
+    /// Counts several decided tasks of one batch with one update of its row (the row every decision of the batch takes
+    /// turns on, so a consumer handling many decisions at once counts them together), and completes the batch when the
+    /// last of them was its last.
+    /// </summary>
+    public static async Task CountDecidedTasksAsync(this UnitOfWork work, Guid batchId, IReadOnlyCollection<DecidedTask> decided)
     {
+        if (decided.Count == 0)
+        {
+            return;
+        }
+
         const string count = """
             UPDATE batches SET
-                finalized_count  = finalized_count + 1,
-                accepted_count   = accepted_count + CASE WHEN @accepted THEN 1 ELSE 0 END,
-                excluded_count   = excluded_count + CASE WHEN @excluded THEN 1 ELSE 0 END,
+                finalized_count  = finalized_count + @finalized,
+                accepted_count   = accepted_count + @accepted,
+                excluded_count   = excluded_count + @excluded,
                 annotation_count = annotation_count + @annotationCount,
                 agreeing_annotation_count = agreeing_annotation_count + @agreeingCount
             WHERE batch_id = @batchId
@@ -40,7 +55,12 @@ public static class BatchCompletion
             """;
         var batch = await work.QuerySingleAsync<(string RequesterId, int FinalizedCount, int TaskCount, string Status)>(count, new
         {
-            accepted = decidedAs == DecidedAs.Accepted, excluded = decidedAs == DecidedAs.Excluded, annotationCount, agreeingCount, batchId,
+            finalized = decided.Count,
+            accepted = decided.Count(d => d.As == DecidedAs.Accepted),
+            excluded = decided.Count(d => d.As == DecidedAs.Excluded),
+            annotationCount = decided.Sum(d => d.AnnotationCount),
+            agreeingCount = decided.Sum(d => d.AgreeingCount),
+            batchId,
         });
 
         if (batch.FinalizedCount == batch.TaskCount && batch.Status == BatchStatus.Open)

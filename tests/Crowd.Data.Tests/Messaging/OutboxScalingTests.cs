@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Crowd.Data.Outbox;
 using Crowd.Testing;
 
@@ -229,6 +230,39 @@ public sealed class OutboxScalingTests : MessagingFixture
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM flaky_handled"), Is.EqualTo(10));
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM inbox WHERE consumer = 'FlakyConsumer'"), Is.EqualTo(10),
                 "the poison message left no inbox row: an operator may move it back once its consumer can handle it");
+        });
+    }
+
+    [Test]
+    public async Task ConsumeBatch_OneMessageNoConsumerCanHandle_TheOthersOfItsBatchAreHandledAtOnce()
+    {
+        FlakyBatchConsumer.Reset();
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
+        await using (var work = await host.Database.BeginAsync())
+        {
+            // Published together, so they reach the consumer in one batch, the poison one among them.
+            for (var i = 1; i <= 10; i++)
+            {
+                work.Publish(new FlakyInBatch { Sequence = 100 + i, Poison = i == 5 });
+            }
+
+            await work.CommitAsync();
+        }
+
+        // Well before the retries of the poison message are spent (about 9 s): the batch was not held back by it.
+        var handled = Stopwatch.StartNew();
+        await WaitForAsync(host, "SELECT count(*) FROM flaky_handled WHERE sequence > 100", 9, "the batch's other messages");
+        Assert.That(handled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "the others were handled on the first failure, not after the retries");
+
+        await Eventually.WaitForAsync(() => TestInfrastructure.QueueDepthAsync(VirtualHost, "datatests-flaky-batch_error"), n => n == 10, Patience,
+            "the failed batch's messages in datatests-flaky-batch_error");
+        await Task.Delay(500);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM flaky_handled WHERE sequence > 100"), Is.EqualTo(9));
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM inbox WHERE consumer = 'FlakyBatchConsumer'"), Is.EqualTo(9),
+                "the handled ones are in the inbox, so moving the parked batch back handles only the poison one again");
+            Assert.That(FlakyBatchConsumer.PoisonAttempts, Is.InRange(7, 14), "bounded: each of the seven deliveries tries it in its batch and then alone");
         });
     }
 

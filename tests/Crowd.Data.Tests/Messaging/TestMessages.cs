@@ -74,3 +74,38 @@ public sealed class FlakyConsumer(Database database) : InboxConsumer<Flaky>(data
         await work.ExecuteAsync("INSERT INTO flaky_handled (sequence) VALUES (@Sequence)", new { context.Message.Sequence });
     }
 }
+
+/// <summary>As <see cref="Flaky"/>, for a consumer that takes its deliveries in batches.</summary>
+public sealed record FlakyInBatch
+{
+    public required int Sequence { get; init; }
+    public required bool Poison { get; init; }
+}
+
+public sealed class FlakyBatchConsumer(Database database) : InboxBatchConsumer<FlakyInBatch>(database)
+{
+    private static int _poisonAttempts;
+
+    /// <summary>How many times a poison message was tried, in a batch or alone, retries included.</summary>
+    public static int PoisonAttempts => Volatile.Read(ref _poisonAttempts);
+
+    public static void Reset() => Interlocked.Exchange(ref _poisonAttempts, 0);
+
+    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<FlakyInBatch> messages)
+    {
+        foreach (var message in messages)
+        {
+            if (message.Poison)
+            {
+                Interlocked.Increment(ref _poisonAttempts);
+                throw new InvalidOperationException($"FlakyInBatch {message.Sequence} can never be handled");
+            }
+
+            await work.ExecuteAsync("INSERT INTO flaky_handled (sequence) VALUES (@Sequence)", new { message.Sequence });
+        }
+    }
+}
+
+/// <summary>Batches of up to 50, gathered for 200 ms, so that messages published together are handled together.</summary>
+public sealed class FlakyBatchConsumerDefinition() : Crowd.Data.Messaging.BatchConsumerDefinition<FlakyBatchConsumer>(
+    messageLimit: 50, timeLimit: TimeSpan.FromMilliseconds(200), concurrencyLimit: 1);

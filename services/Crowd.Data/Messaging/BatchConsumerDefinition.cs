@@ -1,0 +1,44 @@
+using MassTransit;
+
+namespace Crowd.Data.Messaging;
+
+/// <summary>
+/// How a batch consumer (<see cref="InboxBatchConsumer{TMessage}"/>) takes its deliveries: up to
+/// <c>messageLimit</c> at once, or what has come within <c>timeLimit</c> of the first, with up
+/// to <c>concurrencyLimit</c> batches in hand per instance. The endpoint prefetches enough for every batch in
+/// hand plus the next one, so a batch fills from the broker's buffer rather than one round trip at a time.
+/// </summary>
+public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    private readonly int _messageLimit;
+    private readonly TimeSpan _timeLimit;
+    private readonly int _concurrencyLimit;
+
+    protected BatchConsumerDefinition(int messageLimit, TimeSpan timeLimit, int concurrencyLimit)
+    {
+        _messageLimit = messageLimit;
+        _timeLimit = timeLimit;
+        _concurrencyLimit = concurrencyLimit;
+        ConcurrentMessageLimit = DeliveriesInHand;
+    }
+
+    private int DeliveriesInHand => _messageLimit * (_concurrencyLimit + 1);
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        ArgumentNullException.ThrowIfNull(consumerConfigurator);
+        endpointConfigurator.ConcurrentMessageLimit = DeliveriesInHand;
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = DeliveriesInHand;
+        }
+
+        consumerConfigurator.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(_messageLimit)
+            .SetTimeLimit(_timeLimit)
+            .SetConcurrencyLimit(_concurrencyLimit));
+    }
+}
