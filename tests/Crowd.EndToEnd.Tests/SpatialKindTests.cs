@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Crowd.Cli.Simulation;
+using Crowd.Testing;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
 using static Crowd.EndToEnd.Tests.KindSteps;
 
@@ -66,7 +67,51 @@ public sealed class SpatialKindTests
         await PaidOnceAsync(first, 2);
         await PaidOnceAsync(second, 2);
         await LedgerBalancedAsync();
-        Assert.That(await ScalarAsync("Consensus", $"SELECT count(*) FROM worker_reliability WHERE worker_id = '{first.Subject}'"), Is.Zero, "boxes teach no one-coin reliability");
+        // Boxes teach reliability by matching: the first worker's boxes matched the final ones twice (case-1's QA boxes are
+        // (1, 0, 10, 10)), the second's once (case-1's (5, 0, 10, 10) against (1, 0, 10, 10): IoU 60 / 140 = 0.43).
+        Assert.That(await ScalarAsync("Consensus", $"SELECT round(correct - 4) FROM worker_reliability WHERE worker_id = '{first.Subject}'"), Is.EqualTo(2));
+        Assert.That(await ScalarAsync("Consensus", $"SELECT round(incorrect - 1) FROM worker_reliability WHERE worker_id = '{second.Subject}'"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Bbox_AWorkerDrawingBoxesWhereNothingIs_IsSuspended_AndTheCarefulOnesAreNot()
+    {
+        // Three annotations a task, accepted at 2 of 3 (threshold 0.6). Two careful workers draw the finding, their boxes
+        // IoU 380 / 420 = 0.90 apart, fused; the third draws a box elsewhere on every item (IoU 0 with the fused one), so
+        // each of its boxes is judged wrong. From the new-worker prior, the fifth wrong answer makes consensus 91 % sure its
+        // accuracy is under the 60 % floor (ReliabilityLearningTests): suspended, as a worker clicking random classes is.
+        const int items = 6;
+        var (requester, batchId, qualification) = await OpenBatchAsync(items, min: 3, max: 3, change: body =>
+        {
+            body["labelSchema"] = BboxSchema;
+            body["acceptance"] = new { threshold = 0.6 };
+        });
+        var careful = await WorkerAsync(qualification);
+        var careless = await WorkerAsync(qualification);
+        var alsoCareful = await WorkerAsync(qualification);
+
+        await AnnotateAllAsync(careful, items, _ => new { boxes = new[] { Box("nodule", 10, 10, 20, 20) } });
+        await AnnotateAllAsync(careless, items, uri => new { boxes = new[] { Box("mass", 60 + uri.Length % 7, 60, 10, 10) } });
+        await AnnotateAllAsync(alsoCareful, items, _ => new { boxes = new[] { Box("nodule", 11, 10, 20, 20) } });
+        await WaitForBatchAsync(requester, batchId, "completed");
+
+        var admin = As("admin");
+        var suspended = await Eventually.WaitForAsync(
+            () => admin.GetAsync($"/v1/workers/{careless.Subject}"), p => p.GetProperty("status").GetString() == "suspended", Arrival,
+            "the careless box drawer suspended");
+        Assert.That(suspended.GetProperty("reliability").GetDouble(), Is.EqualTo(4.0 / 11).Within(1e-9), "Beta(4, 1 + 6): six wrong boxes");
+        foreach (var worker in new[] { careful, alsoCareful })
+        {
+            var profile = await Eventually.WaitForAsync(
+                () => admin.GetAsync($"/v1/workers/{worker.Subject}"), p => p.GetProperty("reliability").ValueKind == JsonValueKind.Number, Arrival,
+                "the careful worker's reliability");
+            Assert.That(profile.GetProperty("status").GetString(), Is.EqualTo("active"));
+            Assert.That(profile.GetProperty("reliability").GetDouble(), Is.GreaterThan(0.8), "Beta(4 + 6, 1): six matching boxes");
+        }
+
+        var results = await ResultsAsync(requester, batchId);
+        Assert.That(results.Values.Select(r => r.GetProperty("label").GetProperty("boxes").EnumerateArray().Single().GetProperty("label").GetString()),
+            Is.All.EqualTo("nodule"), "the careless boxes never outvoted the careful ones");
     }
 
     [Test]

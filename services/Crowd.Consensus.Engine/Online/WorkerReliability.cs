@@ -18,12 +18,15 @@ public abstract class WorkerReliability
     /// <summary>Evidence seen so far, in answers (gold answers count 1, finalized ones their weight); the prior excluded.</summary>
     public abstract double Observations { get; }
 
-    /// <summary>The worker answered <paramref name="observed"/> on a gold task whose truth is <paramref name="truth"/>.</summary>
-    public WorkerReliability ObserveGold(int observed, int truth, int classCount)
+    /// <summary>
+    /// The worker answered <paramref name="observed"/> on a task whose truth is known to be <paramref name="truth"/> (gold,
+    /// or a final label); <paramref name="weight"/> scales the evidence as in <see cref="Observe"/>.
+    /// </summary>
+    public WorkerReliability ObserveGold(int observed, int truth, int classCount, double weight = 1)
     {
         Span<double> oneHot = stackalloc double[classCount];
         oneHot[truth] = 1;
-        return Observe(observed, oneHot);
+        return Observe(observed, oneHot, weight);
     }
 
     /// <summary>
@@ -34,7 +37,10 @@ public abstract class WorkerReliability
     /// </summary>
     public bool IsBelowFloor(
         double floor, double confidence, double minObservations, int classCount, ReadOnlySpan<double> classWeights = default) =>
-        Observations >= minObservations && ProbabilityBelow(floor, classCount, classWeights) >= confidence;
+        Observations + EvidenceRounding >= minObservations && ProbabilityBelow(floor, classCount, classWeights) >= confidence;
+
+    /// <summary>Shares of one answer add up in floating point: fifteen lessons of 1/3 make 4.999999999999999 answers.</summary>
+    private const double EvidenceRounding = 1e-9;
 
     /// <summary>
     /// Posterior probability that the expected accuracy is below <paramref name="floor"/>, by a normal approximation to

@@ -1,11 +1,9 @@
+using Crowd.Consensus.Domain;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Contracts.Workers;
 using Crowd.Data;
 
 namespace Crowd.Consensus.Data;
-
-/// <summary>A worker's stored reliability, and whether they have already been suspended.</summary>
-public sealed record StoredReliability(OneCoinReliability Reliability, bool Suspended);
 
 public static class Reliabilities
 {

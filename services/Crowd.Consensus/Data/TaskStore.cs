@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crowd.Consensus.Domain;
 using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Consensus.Options;
@@ -118,9 +119,7 @@ public static class TaskStore
             var policy = task.ReadPolicy();
             var kind = ConsensusKinds.Of(policy);
             var lessons = unjudged
-                .Select(a => (a.WorkerId, Lesson: kind.Lesson(policy, a.Read(), final)))
-                .Where(l => l.Lesson is not null)
-                .Select(l => (l.WorkerId, l.Lesson!.Value))
+                .SelectMany(a => kind.Lessons(policy, a.Read(), final).Select(lesson => (a.WorkerId, lesson)))
                 .ToList();
             if (lessons.Count > 0)
             {
@@ -164,23 +163,9 @@ public static class TaskStore
         this UnitOfWork work, IReadOnlyList<(string WorkerId, ReliabilityLesson Lesson)> lessons, ConsensusOptions options)
     {
         var reliabilities = await work.ReliabilitiesAsync(lessons.Select(l => l.WorkerId), forUpdate: true);
-        foreach (var (workerId, (observed, truth, classCount)) in lessons)
+        foreach (var suspension in ReliabilityLearning.Learn(reliabilities, lessons, options))
         {
-            var stored = reliabilities[workerId];
-            var learned = (OneCoinReliability)stored.Reliability.ObserveGold(observed, truth, classCount);
-            var suspend = !stored.Suspended && learned.IsBelowFloor(
-                options.AccuracyFloor, options.SuspensionConfidence, options.MinObservationsForSuspension, classCount);
-            reliabilities[workerId] = stored = new StoredReliability(learned, stored.Suspended || suspend);
-            if (suspend)
-            {
-                work.Publish(new WorkerSuspended
-                {
-                    WorkerId = workerId,
-                    EstimatedAccuracy = learned.Accuracy,
-                    Reason = $"estimated accuracy {learned.Accuracy:P0} over {learned.Observations:F0} judged annotations: " +
-                        $"{learned.ProbabilityBelow(options.AccuracyFloor, classCount):P0} sure it is under the floor of {options.AccuracyFloor:P0}",
-                });
-            }
+            work.Publish(new WorkerSuspended { WorkerId = suspension.WorkerId, EstimatedAccuracy = suspension.EstimatedAccuracy, Reason = suspension.Reason });
         }
 
         foreach (var (workerId, stored) in reliabilities)

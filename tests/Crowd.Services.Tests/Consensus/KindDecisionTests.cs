@@ -107,14 +107,30 @@ public sealed class KindDecisionTests
     }
 
     [Test]
-    public void Lesson_OnlyClassificationTeachesTheOneCoinReliability()
+    public void Lessons_Classification_TheClassGivenAgainstTheFinalClass()
     {
-        var final = JsonSerializer.SerializeToElement(new { label = "b" });
-        var lesson = new ClassificationKind().Lesson(Policy("classification", ["a", "b", "c"], 1, 3, 0.9), JsonSerializer.SerializeToElement(new { label = "a" }), final);
+        var lessons = new ClassificationKind().Lessons(
+            Policy("classification", ["a", "b", "c"], 1, 3, 0.9), JsonSerializer.SerializeToElement(new { label = "a" }), JsonSerializer.SerializeToElement(new { label = "b" }));
 
-        Assert.That(lesson, Is.EqualTo(new ReliabilityLesson(0, 1, 3)));
-        Assert.That(new MultilabelKind().Lesson(Policy("multilabel", ["a"], 1, 3, 0.9), Json("""{ "labels": [] }"""), Json("""{ "labels": [] }""")), Is.Null);
-        Assert.That(new MeasurementKind().Lesson(Policy("measurement", [], 1, 3, 0.9), Value(1), Value(1)), Is.Null);
+        Assert.That(lessons, Is.EqualTo(new[] { new ReliabilityLesson(0, 1, 3) }));
+    }
+
+    [Test]
+    public void Lessons_Multilabel_EachClassPresenceAThirdOfOneAnswer()
+    {
+        // {a} against {a, b}: a present and right, b missed, c rightly absent (present = 1, absent = 0).
+        var lessons = new MultilabelKind().Lessons(Policy("multilabel", ["a", "b", "c"], 1, 3, 0.9), Json("""{ "labels": ["a"] }"""), Json("""{ "labels": ["a", "b"] }"""));
+
+        Assert.That(lessons, Is.EqualTo(new[] { new ReliabilityLesson(1, 1, 2, 1.0 / 3), new ReliabilityLesson(0, 1, 2, 1.0 / 3), new ReliabilityLesson(0, 0, 2, 1.0 / 3) }));
+    }
+
+    [Test]
+    public void Lessons_Measurement_RightWithinTheTolerance()
+    {
+        var policy = Policy("measurement", [], 1, 3, 0.9, tolerance: 0.5);
+
+        Assert.That(new MeasurementKind().Lessons(policy, Value(10.4), Value(10.0)), Is.EqualTo(new[] { ReliabilityLesson.RightOrWrong(true) }));
+        Assert.That(new MeasurementKind().Lessons(policy, Value(11.0), Value(10.0)), Is.EqualTo(new[] { new ReliabilityLesson(1, 0, 2) }));
     }
 
     private static KindDecision DecideMultilabel((string Worker, string Labels)[] annotations, int min, int max, double threshold) =>

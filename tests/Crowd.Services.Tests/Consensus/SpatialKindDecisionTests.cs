@@ -136,8 +136,27 @@ public sealed class SpatialKindDecisionTests
     }
 
     [Test]
-    public void Lesson_SpatialKindsTeachNoReliability() =>
-        Assert.That(new BboxKind().Lesson(Policy("bbox", 1, 3, 0.5), Boxes($"[{A}]"), Boxes($"[{A}]")), Is.Null);
+    public void Lessons_Bbox_RightWhenTheBoxesMatchTheFinalOnesAtTheIouThreshold()
+    {
+        // A against A: IoU 1. B against A: 50 / 150 = 1/3, under 0.5. C against A: 80 / 120 = 2/3.
+        var policy = Policy("bbox", 1, 3, 0.5);
+
+        Assert.That(new BboxKind().Lessons(policy, Boxes($"[{A}]"), Boxes($"[{A}]")), Is.EqualTo(new[] { new ReliabilityLesson(0, 0, 2) }));
+        Assert.That(new BboxKind().Lessons(policy, Boxes($"[{B}]"), Boxes($"[{A}]")), Is.EqualTo(new[] { new ReliabilityLesson(1, 0, 2) }));
+        Assert.That(new BboxKind().Lessons(policy, Boxes($"[{C}]"), Boxes($"[{A}]")), Is.EqualTo(new[] { new ReliabilityLesson(0, 0, 2) }));
+    }
+
+    [Test]
+    public void Lessons_Segmentation_RightWhenTheMaskReachesTheDiceThreshold()
+    {
+        // Pixels {0, 1} against {0, 1, 2}: Dice 2 × 2 / (2 + 3) = 0.8; against {0, 1}: 1.
+        var policy = Policy("segmentation", 1, 3, 0.5) with { DiceThreshold = 0.9 };
+        const string two = """[{ "label": "nodule", "width": 4, "height": 4, "rle": [0, 2] }]""";
+        const string three = """[{ "label": "nodule", "width": 4, "height": 4, "rle": [0, 3] }]""";
+
+        Assert.That(new SegmentationKind().Lessons(policy, Masks(two), Masks(three)), Is.EqualTo(new[] { new ReliabilityLesson(1, 0, 2) }));
+        Assert.That(new SegmentationKind().Lessons(policy, Masks(two), Masks(two)), Is.EqualTo(new[] { new ReliabilityLesson(0, 0, 2) }));
+    }
 
     private static KindDecision DecideBbox(string[] boxes, int min, int max, double threshold) =>
         new BboxKind().Decide(

@@ -39,7 +39,9 @@ public sealed class BboxKind : IConsensusKind
     public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
         LabelAgreement.BoxesMatch(payload, finalLabel);
 
-    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
+    /// <summary>Right or wrong as a whole, by <see cref="Agrees"/> (its boxes matched one to one with the final boxes at the schema's IoU threshold).</summary>
+    public IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
+        [ReliabilityLesson.RightOrWrong(Agrees(policy, payload, finalLabel))];
 
     public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) => this.AgreementByRule(policy, annotations);
 }

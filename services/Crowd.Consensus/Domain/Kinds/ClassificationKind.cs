@@ -24,8 +24,9 @@ public sealed class ClassificationKind : IConsensusKind
 
     public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => LabelAgreement.SameClass(payload, finalLabel);
 
-    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
-        new(TaskStore.IndexOf(policy.Classes, Label(payload)), TaskStore.IndexOf(policy.Classes, Label(finalLabel)), policy.Classes.Count);
+    /// <summary>The class given against the class judged right: the one-coin model's own evidence.</summary>
+    public IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
+        [new(TaskStore.IndexOf(policy.Classes, Label(payload)), TaskStore.IndexOf(policy.Classes, Label(finalLabel)), policy.Classes.Count)];
 
     public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) =>
         BatchAgreement.Compute(policy.Classes, annotations

@@ -11,8 +11,15 @@ public readonly record struct KindAnnotation(string WorkerId, JsonElement Payloa
 /// <summary>What to do with a task after its latest annotation, and the label it would get (API.md's results row).</summary>
 public sealed record KindDecision(DecisionOutcome Outcome, JsonElement Candidate, double Confidence, double Agreement);
 
-/// <summary>One answer as evidence for the one-coin reliability: the class given, the class judged right, out of how many.</summary>
-public readonly record struct ReliabilityLesson(int Observed, int Truth, int ClassCount);
+/// <summary>
+/// One answer as evidence for the one-coin reliability: the class given, the class judged right, out of how many, and how
+/// much of one answer's evidence it carries (a multilabel answer teaches one lesson per class, each a share of one answer).
+/// </summary>
+public readonly record struct ReliabilityLesson(int Observed, int Truth, int ClassCount, double Weight = 1)
+{
+    /// <summary>An answer judged right or wrong as a whole, as one answer between two classes: what boxes, masks and measurements teach.</summary>
+    public static ReliabilityLesson RightOrWrong(bool right) => new(right ? 0 : 1, 0, 2);
+}
 
 /// <summary>
 /// How consensus decides and judges tasks of one label schema kind (API.md "Consensus, as users see it"). The one place
@@ -29,8 +36,11 @@ public interface IConsensusKind
     /// <summary>Whether <paramref name="payload"/> agrees with the task's final label: what payouts' bonus and <c>agreement</c> count.</summary>
     bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel);
 
-    /// <summary>What the annotation teaches its worker's one-coin reliability once the final label is known; null when nothing.</summary>
-    ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel);
+    /// <summary>
+    /// What the annotation teaches its worker's one-coin reliability once the final label is known (README, "What each
+    /// kind teaches"): together, one answer's worth of evidence.
+    /// </summary>
+    IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel);
 
     /// <summary><c>GET /v1/batches/{id}/agreement</c> over the batch's annotations; statistics that do not apply to the kind are null.</summary>
     BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations);

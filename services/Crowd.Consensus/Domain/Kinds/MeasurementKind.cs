@@ -34,7 +34,9 @@ public sealed class MeasurementKind : IConsensusKind
     public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
         LabelAgreement.Within(Value(payload), Value(finalLabel), policy.Tolerance ?? 0);
 
-    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
+    /// <summary>Right or wrong as a whole, by <see cref="Agrees"/> (its value within the schema's tolerance of the final value).</summary>
+    public IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
+        [ReliabilityLesson.RightOrWrong(Agrees(policy, payload, finalLabel))];
 
     /// <summary>Krippendorff's alpha with the interval metric over the non-gold tasks with two values or more (API.md).</summary>
     public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations)

@@ -47,7 +47,18 @@ public sealed class MultilabelKind : IConsensusKind
 
     public bool Agrees(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => LabelAgreement.SameClasses(payload, finalLabel);
 
-    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
+    /// <summary>
+    /// Each class's presence given against its presence in the final label, as the decision votes them, each lesson a
+    /// 1/n share of one answer (n classes), so a multilabel answer counts as much as a classification one.
+    /// </summary>
+    public IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel)
+    {
+        var given = Labels(payload);
+        var right = Labels(finalLabel);
+        return policy.Classes
+            .Select(name => new ReliabilityLesson(given.Contains(name) ? Present : Absent, right.Contains(name) ? Present : Absent, 2, 1.0 / policy.Classes.Count))
+            .ToList();
+    }
 
     public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) =>
         BatchAgreement.WithoutClassStatistics(alpha: null, annotations, (payload, answer) => Agrees(policy, payload, answer));

@@ -60,7 +60,9 @@ public sealed class SegmentationKind : IConsensusKind
     private static IEnumerable<MaskKey> Keys(TaskPolicy policy, IEnumerable<IReadOnlyDictionary<MaskKey, RleMask>> masks) =>
         LabelAgreement.MaskKeys(policy.Classes, masks);
 
-    public ReliabilityLesson? Lesson(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) => null;
+    /// <summary>Right or wrong as a whole, by <see cref="Agrees"/> (its masks against the final masks at the schema's Dice threshold).</summary>
+    public IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
+        [ReliabilityLesson.RightOrWrong(Agrees(policy, payload, finalLabel))];
 
     public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) => this.AgreementByRule(policy, annotations);
 }
