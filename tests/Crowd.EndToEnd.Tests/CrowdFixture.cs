@@ -18,6 +18,9 @@ public sealed class CrowdFixture
 
     private static CrowdProcesses? _crowd;
 
+    /// <summary>How long a hard task is offered only to its batch's stronger workers in these tests.</summary>
+    public static readonly TimeSpan HardTaskWindow = TimeSpan.FromSeconds(8);
+
     public static CrowdProcesses Crowd => _crowd ?? throw new InvalidOperationException("The processes are not started.");
 
     /// <summary>The gateway, called as a worker's app would: 5xx and lost connections are retried for up to a minute.</summary>
@@ -31,6 +34,8 @@ public sealed class CrowdFixture
             ["Lease__Duration"] = Lease.ToString("c"),
             ["Lease__SweepInterval"] = "00:00:01",
             ["Qa__LeaseDuration"] = Lease.ToString("c"),
+            // Hard tasks wait this long for the batch's stronger workers; any test's new worker gets them after it.
+            ["HardTasks__StrongWorkersFirstFor"] = HardTaskWindow.ToString("c"),
         });
         Http = PatientHttp.CreateClient(_crowd.Gateway, giveUpAfter: TimeSpan.FromMinutes(1));
     }

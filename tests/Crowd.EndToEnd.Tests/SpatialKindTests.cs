@@ -168,7 +168,10 @@ public sealed class SpatialKindTests
         }
 
         await LedgerBalancedAsync();
-        Assert.That(await ScalarAsync("Consensus", $"SELECT count(*) FROM worker_reliability WHERE worker_id = '{workers[0].Subject}'"), Is.Zero, "masks teach no one-coin reliability");
+        // Masks teach reliability by Dice: the first worker's masks reached 0.9 against the final ones on both items (case-1's
+        // QA mask is its own), the third's on neither (8/9 on case-0, nothing against QA's mask on case-1).
+        Assert.That(await ScalarAsync("Consensus", $"SELECT round(correct - 4) FROM worker_reliability WHERE worker_id = '{workers[0].Subject}'"), Is.EqualTo(2));
+        Assert.That(await ScalarAsync("Consensus", $"SELECT round(incorrect - 1) FROM worker_reliability WHERE worker_id = '{workers[2].Subject}'"), Is.EqualTo(2));
     }
 
     [TestCase("segmentation", """{ "masks": [ { "label": "nodule", "width": 4, "height": 4, "rle": [0, 2, 1, 2] } ] }""", "annotation.masks[0].rle")]

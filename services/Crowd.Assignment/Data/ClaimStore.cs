@@ -62,6 +62,9 @@ public static class ClaimStore
         // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
         // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
         // nobody is claiming right now", and the claim still locks one row only.
+        // A hard task (consensus asked for more than redundancy.min) is offered until strong_only_until only to a worker whose
+        // reliability is at or above strong_floor, its batch's median when it turned hard (HardTasks); a worker below it, or
+        // not judged yet, passes over it to the next task, and takes it like any other once the time has passed.
         // The never-twice test ends in OFFSET 0 so that it stays a probe of (worker, task) for each task read: left to
         // itself, PostgreSQL turned it into an anti-join that read every claim the worker ever made for each set's head,
         // so a claim cost grew with the worker's history (370 claims: 1,200 buffers and 2 to 8 ms, against 200 and 1 ms).
@@ -91,7 +94,7 @@ public static class ClaimStore
             JOIN exams e ON e.exam_id = question.exam_id
             JOIN qualifications d ON d.name = e.qualification AND d.version = e.version;
             WITH worker AS (
-                SELECT worker_id, qualifications FROM workers
+                SELECT worker_id, qualifications, reliability FROM workers
                 WHERE worker_id = @workerId AND status = 'active'
                   AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
             ), ranked AS (
@@ -105,6 +108,7 @@ public static class ClaimStore
                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id OFFSET 0)
                       AND (t.item_share_limit IS NULL
                            OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
+                      AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
                     ORDER BY t.priority DESC, t.released_at, t.task_id
                     LIMIT 1
                 ) head
@@ -119,6 +123,7 @@ public static class ClaimStore
                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id OFFSET 0)
                       AND (t.item_share_limit IS NULL
                            OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
+                      AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
                     ORDER BY t.priority DESC, t.released_at, t.task_id
                     LIMIT 1
                     FOR UPDATE OF t SKIP LOCKED
