@@ -1,18 +1,24 @@
 using Crowd.Contracts.Annotations;
 using Crowd.Data;
+using Crowd.Data.Messaging;
 using Crowd.Payouts.Data;
-using MassTransit;
 
 namespace Crowd.Payouts.Consumers;
 
-/// <summary>Records a submitted annotation as the worker's pending earnings until it is judged.</summary>
-public sealed class AnnotationSubmittedConsumer(Database database) : InboxConsumer<AnnotationSubmitted>(database)
+/// <summary>Records submitted annotations as their workers' pending earnings until they are judged, many at once.</summary>
+public sealed class AnnotationSubmittedConsumer(Database database) : InboxBatchConsumer<AnnotationSubmitted>(database)
 {
-    protected override Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context) =>
-        RecordPendingAsync(work, context.Message);
+    protected override Task HandleAsync(UnitOfWork work, IReadOnlyList<AnnotationSubmitted> messages) => RecordPendingAsync(work, messages);
 
-    /// <summary>The consumer's work on one message, inside <paramref name="work"/> (it does not commit).</summary>
-    public static Task RecordPendingAsync(UnitOfWork work, AnnotationSubmitted submitted) =>
-        work.RecordSubmittedAsync(
-            new EarnedAnnotation(submitted.AnnotationId, submitted.WorkerId, submitted.BatchId, submitted.RewardCents), submitted.SubmittedAt);
+    /// <summary>The consumer's work on one submission, inside <paramref name="work"/> (it does not commit).</summary>
+    public static Task RecordPendingAsync(UnitOfWork work, AnnotationSubmitted submitted) => RecordPendingAsync(work, [submitted]);
+
+    /// <summary>The consumer's work on several submissions, inside <paramref name="work"/> (it does not commit).</summary>
+    public static Task RecordPendingAsync(UnitOfWork work, IReadOnlyList<AnnotationSubmitted> submissions) =>
+        work.RecordSubmittedAsync(submissions.Select(s =>
+            (new EarnedAnnotation(s.AnnotationId, s.WorkerId, s.BatchId, s.RewardCents), s.SubmittedAt)));
 }
+
+/// <summary>Up to 100 submissions at once, or what has come within 10 ms; two batches in hand per instance.</summary>
+public sealed class AnnotationSubmittedConsumerDefinition() : BatchConsumerDefinition<AnnotationSubmittedConsumer>(
+    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);

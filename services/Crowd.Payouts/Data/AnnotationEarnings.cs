@@ -15,13 +15,28 @@ public static class AnnotationEarnings
     public const string Submitted = "submitted";
     public const string Paid = "paid";
 
-    /// <summary>The annotation was submitted: pending, unless its judgement got here first.</summary>
-    public static Task RecordSubmittedAsync(this UnitOfWork work, EarnedAnnotation annotation, DateTimeOffset submittedAt) =>
-        work.ExecuteAsync("""
+    /// <summary>
+    /// The annotations were submitted: pending, unless their judgement got here first. Rows are written in id order, as
+    /// <see cref="RecordPaidAsync"/> writes them, so the two cannot deadlock over overlapping annotations.
+    /// </summary>
+    public static Task RecordSubmittedAsync(this UnitOfWork work, IEnumerable<(EarnedAnnotation Annotation, DateTimeOffset SubmittedAt)> submissions)
+    {
+        var ordered = submissions.DistinctBy(s => s.Annotation.AnnotationId).OrderBy(s => s.Annotation.AnnotationId).ToArray();
+        return work.ExecuteAsync("""
             INSERT INTO annotation_earnings (annotation_id, worker_id, batch_id, reward_cents, state, submitted_at)
-            VALUES (@AnnotationId, @WorkerId, @BatchId, @RewardCents, 'submitted', @submittedAt)
+            SELECT a.annotation_id, a.worker_id, a.batch_id, a.reward_cents, 'submitted', a.submitted_at
+            FROM unnest(@ids, @workers, @batches, @rewards, @submittedAts) AS a(annotation_id, worker_id, batch_id, reward_cents, submitted_at)
+            ORDER BY a.annotation_id
             ON CONFLICT (annotation_id) DO UPDATE SET submitted_at = excluded.submitted_at
-            """, new { annotation.AnnotationId, annotation.WorkerId, annotation.BatchId, annotation.RewardCents, submittedAt = submittedAt.UtcDateTime });
+            """, new
+        {
+            ids = ordered.Select(s => s.Annotation.AnnotationId).ToArray(),
+            workers = ordered.Select(s => s.Annotation.WorkerId).ToArray(),
+            batches = ordered.Select(s => s.Annotation.BatchId).ToArray(),
+            rewards = ordered.Select(s => s.Annotation.RewardCents).ToArray(),
+            submittedAts = ordered.Select(s => s.SubmittedAt.UtcDateTime).ToArray(),
+        });
+    }
 
     /// <summary>
     /// The annotations' rewards are posted in this transaction: they are paid, whether or not their submission has
