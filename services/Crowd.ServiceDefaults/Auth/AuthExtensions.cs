@@ -19,7 +19,8 @@ public static class AuthExtensions
 
     /// <summary>
     /// HS256 bearer tokens signed with the deployment's key (<c>Auth:SigningKeyFile</c>, or <c>Auth:SigningKey</c>
-    /// in base64). Claims keep their JWT names: <c>sub</c> is the principal, <c>role</c> the roles.
+    /// in base64), issuer and audience <c>crowd</c>, <c>exp</c> required, a non-empty <c>sub</c> required. Claims keep their
+    /// JWT names: <c>sub</c> is the principal, <c>role</c> the roles. Anything else is 401 (<c>TokenTests</c>).
     /// </summary>
     public static IHostApplicationBuilder AddCrowdAuth(this IHostApplicationBuilder builder)
     {
@@ -29,14 +30,37 @@ public static class AuthExtensions
             .AddJwtBearer(options =>
             {
                 options.MapInboundClaims = false;
+                // Everything a token must prove, stated rather than left to defaults: signed with HS256 and the deployment's
+                // key (no "none", no other algorithm), by our issuer for our audience, with an expiry that has not passed.
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidIssuer = Issuer,
-                    ValidAudience = Audience,
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    RequireSignedTokens = true,
+                    ValidateIssuerSigningKey = true,
                     IssuerSigningKey = new SymmetricSecurityKey(key),
+                    ValidateIssuer = true,
+                    ValidIssuer = Issuer,
+                    ValidateAudience = true,
+                    ValidAudience = Audience,
+                    ValidateLifetime = true,
+                    RequireExpirationTime = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
                     NameClaimType = "sub",
                     RoleClaimType = "role",
-                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+                // A principal is its sub: a validly signed token without one names nobody, and is refused here (401)
+                // rather than failing deep inside an endpoint that needs to know who is asking.
+                options.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = context =>
+                    {
+                        if (string.IsNullOrWhiteSpace(context.Principal?.FindFirstValue("sub")))
+                        {
+                            context.Fail("The token names no principal (sub).");
+                        }
+
+                        return Task.CompletedTask;
+                    },
                 };
             });
         builder.Services.AddAuthorizationBuilder()

@@ -37,6 +37,9 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
     public TokenIssuer Tokens { get; }
 
+    /// <summary>The services' signing key (base64 in a file), for tests that build tokens by hand.</summary>
+    public string SigningKeyFile => _keyFile;
+
     public Uri Gateway => new($"http://127.0.0.1:{_ports["Gateway"]}");
 
     public string ConnectionString(string service) => _databases[ServiceOf(service)];
