@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
+using Crowd.ServiceDefaults.Validation;
 using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -22,10 +23,11 @@ public static class CrowdHost
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Auth, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
+    /// <summary>Auth, request limits, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddCrowdAuth();
+        builder.AddRequestLimits();
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         // Malformed bodies throw, so the exception handler answers them as 400 problem details naming the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -69,6 +71,8 @@ public static class ServiceDefaultsExtensions
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: only a caller the endpoint admits gets a body of up to 32 MiB read and walked.
+        app.UseRequestLimits();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapHealthChecks("/health/broker", new HealthCheckOptions { Predicate = check => check.Tags.Contains("broker") });

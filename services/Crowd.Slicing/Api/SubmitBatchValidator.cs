@@ -22,6 +22,11 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
     /// <summary>API.md "Limits": an item's <c>metadata</c> is at most 16 KiB as JSON.</summary>
     public const int MaxMetadataBytes = 16 * 1024;
 
+    /// <summary>API.md's limit on any URI (<c>contentUri</c>, <c>guidelinesUrl</c>, <c>callbackUrl</c>).</summary>
+    public const int MaxUriLength = 2048;
+
+    public const int MaxRequiredQualifications = 20;
+
     private readonly TaskLimits _limits;
     private readonly int _feeBasisPoints;
 
@@ -44,8 +49,8 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
                 .WithMessage("Only a classification schema can be ordered.")
                 .WithErrorCode(ValidationFilter.Unprocessable);
         });
-        RuleFor(b => b.GuidelinesUrl).Must(BeAbsoluteUri!).When(b => b.GuidelinesUrl is not null).WithMessage("Must be an absolute URL.");
-        RuleFor(b => b.CallbackUrl).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.");
+        RuleFor(b => b.GuidelinesUrl).MaximumLength(MaxUriLength).Must(BeAbsoluteUri!).When(b => b.GuidelinesUrl is not null).WithMessage("Must be an absolute URL.");
+        RuleFor(b => b.CallbackUrl).MaximumLength(MaxUriLength).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.");
         RuleFor(b => b.Slicing).NotNull().SetValidator(new SlicingValidator());
         RuleFor(b => b.Redundancy).NotNull().DependentRules(() =>
         {
@@ -62,6 +67,8 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             RuleFor(b => b.Bonus!.When).Must(when => when is null or BonusAgreesWithFinal)
                 .WithMessage($"Must be {BonusAgreesWithFinal}.");
         });
+        RuleFor(b => b.RequiredQualifications).Must(q => q is null || q.Count <= MaxRequiredQualifications)
+            .WithMessage($"At most {MaxRequiredQualifications} qualifications.");
         RuleForEach(b => b.RequiredQualifications).NotEmpty().MaximumLength(64);
         RuleFor(b => b.Privacy!.MaxItemSharePerWorker).GreaterThan(0).LessThanOrEqualTo(1)
             .When(b => b.Privacy?.MaxItemSharePerWorker is not null);
@@ -215,7 +222,7 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         public ItemValidator()
         {
             RuleFor(i => i.ExternalId).NotEmpty().MaximumLength(200);
-            RuleFor(i => i.ContentUri).NotEmpty().MaximumLength(2048).Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
+            RuleFor(i => i.ContentUri).NotEmpty().MaximumLength(MaxUriLength).Must(BeAbsoluteUri!).WithMessage("Must be an absolute URI.");
             RuleFor(i => i.SliceCount).GreaterThan(0);
             RuleFor(i => i.Width).GreaterThan(0);
             RuleFor(i => i.Height).GreaterThan(0);
