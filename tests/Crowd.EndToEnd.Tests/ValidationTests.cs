@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Crowd.Cli.Simulation;
@@ -10,7 +9,7 @@ namespace Crowd.EndToEnd.Tests;
 /// <summary>Bad input gets a 4xx problem details answer naming the field, never a 500, and changes nothing.</summary>
 [TestFixture]
 [Category("EndToEnd")]
-public sealed class ValidationTests
+public sealed partial class ValidationTests
 {
     private CrowdClient _requester = null!;
 
@@ -115,8 +114,8 @@ public sealed class ValidationTests
 
     private async Task<HttpResponseMessage> PostRawAsync(string path, string body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", CrowdFixture.Crowd.Tokens.Issue(_requester.Subject, ["requester"]));
+        using var request = Authorized(HttpMethod.Post, path);
+        request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         return await Http.SendAsync(request);
     }
 }

@@ -33,8 +33,13 @@ public sealed class CpuMeter
     /// <summary>CPU milliseconds per unit of work since the start, per process; NaN when no unit was done.</summary>
     public CpuUse Stop(int units)
     {
+        // Per process, then per name: a backend that ended during the load is simply absent at the end (left out, as the
+        // summary says), where a sum taken at each end would subtract its time from the others'.
         var end = Sample();
-        var used = end.Select(e => (e.Key, units == 0 ? double.NaN : (e.Value - _start.GetValueOrDefault(e.Key)).TotalMilliseconds / units)).ToList();
+        var used = end
+            .GroupBy(e => e.Key.Split(PidSeparator)[0], e => e.Value - _start.GetValueOrDefault(e.Key))
+            .Select(g => (g.Key, units == 0 ? double.NaN : g.Sum(t => t.TotalMilliseconds) / units))
+            .ToList();
         return new CpuUse(used, used.Sum(u => u.Item2));
     }
 
@@ -54,33 +59,33 @@ public sealed class CpuMeter
         }
 
         sample["this client"] = Process.GetCurrentProcess().TotalProcessorTime;
-        sample["PostgreSQL"] = Total("postgres", IsOurBackend);
+        AddEach(sample, "PostgreSQL", "postgres", IsOurBackend);
         if (_runFolder is not null)
         {
-            sample["RabbitMQ"] = Total("beam.smp", _ => true);
+            AddEach(sample, "RabbitMQ", "beam.smp", _ => true);
         }
 
         return sample;
     }
 
+    private const char PidSeparator = '#';
+
     /// <summary>
-    /// Every process whose command is <paramref name="comm"/> and whose command line <paramref name="counts"/>, read from
-    /// /proc: PostgreSQL rewrites its backends' command lines (<c>postgres: user database host activity</c>), so
-    /// <see cref="Process.GetProcessesByName(string)"/> does not find them.
+    /// Adds each process whose command is <paramref name="comm"/> and whose command line <paramref name="counts"/>, as
+    /// <c>name#pid</c>, read from /proc: PostgreSQL rewrites its backends' command lines (<c>postgres: user database host
+    /// activity</c>), so <see cref="Process.GetProcessesByName(string)"/> does not find them.
     /// </summary>
-    private static TimeSpan Total(string comm, Func<string, bool> counts)
+    private static void AddEach(Dictionary<string, TimeSpan> sample, string name, string comm, Func<string, bool> counts)
     {
-        var total = TimeSpan.Zero;
+        sample[name] = TimeSpan.Zero; // listed even when none runs
         foreach (var folder in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(folder), out var pid) && Read(Path.Combine(folder, "comm"))?.Trim() == comm
-                && Read(Path.Combine(folder, "cmdline")) is { } commandLine && counts(commandLine))
+                && Read(Path.Combine(folder, "cmdline")) is { } commandLine && counts(commandLine) && Cpu(pid) is { } cpu)
             {
-                total += Cpu(pid) ?? TimeSpan.Zero;
+                sample[$"{name}{PidSeparator}{pid}"] = cpu;
             }
         }
-
-        return total;
     }
 
     private bool IsOurBackend(string commandLine) =>
