@@ -96,10 +96,16 @@ public sealed class SpatialKindTests
         await WaitForBatchAsync(requester, batchId, "completed");
 
         var admin = As("admin");
-        var suspended = await Eventually.WaitForAsync(
-            () => admin.GetAsync($"/v1/workers/{careless.Subject}"), p => p.GetProperty("status").GetString() == "suspended", Arrival,
-            "the careless box drawer suspended");
-        Assert.That(suspended.GetProperty("reliability").GetDouble(), Is.EqualTo(4.0 / 11).Within(1e-9), "Beta(4, 1 + 6): six wrong boxes");
+        // Suspension and reliability are separate messages: wait for the profile to show both (Beta(4, 1 + 6): six wrong boxes).
+        await Eventually.WaitForAsync(
+            () => admin.GetAsync($"/v1/workers/{careless.Subject}"),
+            p => p.GetProperty("status").GetString() == "suspended"
+                && p.GetProperty("reliability") is { ValueKind: JsonValueKind.Number } r && Math.Abs(r.GetDouble() - (4.0 / 11)) < 1e-9,
+            Arrival, "the careless box drawer suspended, at reliability 4/11");
+        var trace = (await AuditTests.EventsAsync($"subjectId={careless.Subject}", e => e.Any(x => x.Action == "worker.suspended")))
+            .Single(e => e.Action == "worker.suspended");
+        Assert.That((trace.Role, trace.SubjectType), Is.EqualTo(("system", "worker")));
+        Assert.That(trace.Detail, Does.Contain("under the floor"), "the reason consensus gave");
         foreach (var worker in new[] { careful, alsoCareful })
         {
             var profile = await Eventually.WaitForAsync(

@@ -48,6 +48,8 @@ public sealed record TileRegion(int X, int Y, int W, int H);
 public sealed record TasksReleased
 {
     public required Guid BatchId { get; init; }
+    /// <summary>The batch's requester (their token's <c>sub</c>): never offered these tasks, whatever other roles they hold.</summary>
+    public string? RequesterId { get; init; }
     public required JsonElement LabelSchema { get; init; }
     public string? GuidelinesUrl { get; init; }
     public required IReadOnlyList<string> RequiredQualifications { get; init; }

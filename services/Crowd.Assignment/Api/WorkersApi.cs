@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
 using FluentValidation;
@@ -78,16 +79,18 @@ public static class WorkersApi
         return worker;
     }
 
-    private static async Task<WorkerView> PutQualificationsAsync(string workerId, QualificationsRequest request, Database database)
+    /// <summary>Replaces the worker's qualifications: what patient data they may see from now on, so it is audited with the change.</summary>
+    private static async Task<WorkerView> PutQualificationsAsync(string workerId, QualificationsRequest request, ClaimsPrincipal user, Database database)
     {
         const string update = $"""
             UPDATE workers SET qualifications = @qualifications, updated_at = now() WHERE worker_id = @workerId
             RETURNING {WorkerColumns}
             """;
         await using var work = await database.BeginAsync();
-        var worker = await work.QuerySingleOrDefaultAsync<WorkerView>(
-            update, new { workerId, qualifications = request.Qualifications!.Distinct(StringComparer.Ordinal).ToArray() })
+        var qualifications = request.Qualifications!.Distinct(StringComparer.Ordinal).ToArray();
+        var worker = await work.QuerySingleOrDefaultAsync<WorkerView>(update, new { workerId, qualifications })
             ?? throw new NotFoundException($"Worker {workerId} has no profile yet.");
+        work.Audit(user.ActingAs(Roles.Admin), "worker.qualifications-set", "worker", workerId, $"[{string.Join(", ", qualifications)}]");
         await work.CommitAsync();
         return worker;
     }

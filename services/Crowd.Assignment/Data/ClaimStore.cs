@@ -62,6 +62,7 @@ public static class ClaimStore
         // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
         // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
         // nobody is claiming right now", and the claim still locks one row only.
+        // A task of a batch the worker requested (the same sub holding both roles) is never offered: nobody labels their own data.
         // A hard task (consensus asked for more than redundancy.min) is offered until strong_only_until only to a worker whose
         // reliability is at or above strong_floor, its batch's median when it turned hard (HardTasks); a worker below it, or
         // not judged yet, passes over it to the next task, and takes it like any other once the time has passed.
@@ -109,6 +110,7 @@ public static class ClaimStore
                       AND (t.item_share_limit IS NULL
                            OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
                       AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
+                      AND t.requester_id IS DISTINCT FROM w.worker_id
                     ORDER BY t.priority DESC, t.released_at, t.task_id
                     LIMIT 1
                 ) head
@@ -124,6 +126,7 @@ public static class ClaimStore
                       AND (t.item_share_limit IS NULL
                            OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
                       AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
+                      AND t.requester_id IS DISTINCT FROM w.worker_id
                     ORDER BY t.priority DESC, t.released_at, t.task_id
                     LIMIT 1
                     FOR UPDATE OF t SKIP LOCKED

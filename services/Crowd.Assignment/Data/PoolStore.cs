@@ -21,10 +21,10 @@ public static class PoolStore
             INSERT INTO qualification_sets (qualifications) VALUES (qualification_set(@qualifications)) ON CONFLICT DO NOTHING;
             INSERT INTO pool_tasks (task_id, batch_id, content_uri, slice, tile, label_schema, guidelines_url, required_qualifications,
                                     qualification_set_id, priority, reward_cents, policy, open_slots, slots_opened, redundancy_max, status,
-                                    item_id, item_share_limit)
+                                    item_id, item_share_limit, requester_id)
             SELECT t.task_id, @batchId, t.content_uri, t.slice::jsonb, t.tile::jsonb, @labelSchema::jsonb, @guidelinesUrl, @qualifications,
                    s.set_id, @priority, @rewardCents, t.policy::jsonb, CASE WHEN c.cancelled THEN 0 ELSE t.slots END, t.slots,
-                   t.redundancy_max, CASE WHEN c.cancelled THEN 'cancelled' ELSE 'open' END, t.item_id, t.item_share_limit
+                   t.redundancy_max, CASE WHEN c.cancelled THEN 'cancelled' ELSE 'open' END, t.item_id, t.item_share_limit, @requesterId
             FROM unnest(@taskIds, @contentUris, @slices, @tiles, @policies, @slots, @redundancyMax, @itemIds, @itemShareLimits)
                  AS t(task_id, content_uri, slice, tile, policy, slots, redundancy_max, item_id, item_share_limit),
                  (SELECT EXISTS (SELECT 1 FROM cancelled_batches WHERE batch_id = @batchId) AS cancelled) c,
@@ -35,6 +35,7 @@ public static class PoolStore
         await work.ExecuteAsync(insert, new
         {
             batchId = released.BatchId,
+            requesterId = released.RequesterId,
             labelSchema = released.LabelSchema.GetRawText(),
             guidelinesUrl = released.GuidelinesUrl,
             qualifications = released.RequiredQualifications.ToArray(),

@@ -30,7 +30,7 @@ public static partial class DisagreementsApi
         Guid disagreementId, ClaimsPrincipal user, Database database, IOptions<QaOptions> qa)
     {
         await using var work = await database.BeginAsync();
-        (await work.LockDisagreementAsync(disagreementId)).EnsureReviewableBy(user.Id());
+        (await work.LockDisagreementAsync(disagreementId, user.Id())).EnsureReviewableBy(user.Id());
         var (leaseExpiresAt, storedContent) = await work.QuerySingleAsync<(DateTime, string?)>("""
             UPDATE disagreements d SET claimed_by = @reviewer, claim_expires_at = now() + @lease
             FROM consensus_tasks t

@@ -111,7 +111,7 @@ public static partial class DisagreementsApi
         }
 
         // The task's lock first, then the disagreement's: the order every resolution takes, so two never deadlock.
-        (await work.LockDisagreementAsync(disagreementId)).EnsureReviewableBy(user.Id());
+        (await work.LockDisagreementAsync(disagreementId, user.Id())).EnsureReviewableBy(user.Id());
         if (request.Exclude == true)
         {
             return await ExcludeAsync(work, disagreementId, task, request.Note, user, options.Value);

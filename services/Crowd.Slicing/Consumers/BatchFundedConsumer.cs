@@ -63,6 +63,7 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
             work.Publish(new TasksReleased
             {
                 BatchId = batch.BatchId,
+                RequesterId = batch.RequesterId,
                 LabelSchema = schema,
                 GuidelinesUrl = batch.GuidelinesUrl,
                 RequiredQualifications = batch.RequiredQualifications,
