@@ -205,7 +205,7 @@ public sealed class OutboxScalingTests : MessagingFixture
     [Test]
     public async Task Consume_MessageNoConsumerCanHandle_EndsInErrorQueueAfterBoundedRetriesAndLaterMessagesAreHandled()
     {
-        FlakyConsumer.Reset();
+        FlakyConsumer.Poison.Reset();
         await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
         await using (var work = await host.Database.BeginAsync())
         {
@@ -226,7 +226,7 @@ public sealed class OutboxScalingTests : MessagingFixture
         await Task.Delay(500);
         Assert.Multiple(async () =>
         {
-            Assert.That(FlakyConsumer.PoisonAttempts, Is.EqualTo(7), "one delivery and six retries, then no more");
+            Assert.That(FlakyConsumer.Poison.Attempts, Is.EqualTo(7), "one delivery and six retries, then no more");
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM flaky_handled"), Is.EqualTo(10));
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM inbox WHERE consumer = 'FlakyConsumer'"), Is.EqualTo(10),
                 "the poison message left no inbox row: an operator may move it back once its consumer can handle it");
@@ -236,7 +236,7 @@ public sealed class OutboxScalingTests : MessagingFixture
     [Test]
     public async Task ConsumeBatch_OneMessageNoConsumerCanHandle_TheOthersOfItsBatchAreHandledAtOnce()
     {
-        FlakyBatchConsumer.Reset();
+        FlakyBatchConsumer.Poison.Reset();
         await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
         await using (var work = await host.Database.BeginAsync())
         {
@@ -262,7 +262,7 @@ public sealed class OutboxScalingTests : MessagingFixture
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM flaky_handled WHERE sequence > 100"), Is.EqualTo(9));
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM inbox WHERE consumer = 'FlakyBatchConsumer'"), Is.EqualTo(9),
                 "the handled ones are in the inbox, so moving the parked batch back handles only the poison one again");
-            Assert.That(FlakyBatchConsumer.PoisonAttempts, Is.InRange(7, 14), "bounded: each of the seven deliveries tries it in its batch and then alone");
+            Assert.That(FlakyBatchConsumer.Poison.Attempts, Is.InRange(7, 14), "bounded: each of the seven deliveries tries it in its batch and then alone");
         });
     }
 

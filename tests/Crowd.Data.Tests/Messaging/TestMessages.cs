@@ -54,21 +54,32 @@ public sealed record Flaky
     public required bool Poison { get; init; }
 }
 
+/// <summary>How many times a test consumer was handed a message it can never handle, retries included.</summary>
+public sealed class PoisonCounter
+{
+    private int _attempts;
+
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    public void Reset() => Interlocked.Exchange(ref _attempts, 0);
+
+    /// <summary>Counts one more attempt and returns the failure to throw.</summary>
+    public InvalidOperationException Tried(int sequence)
+    {
+        Interlocked.Increment(ref _attempts);
+        return new InvalidOperationException($"Message {sequence} can never be handled");
+    }
+}
+
 public sealed class FlakyConsumer(Database database) : InboxConsumer<Flaky>(database)
 {
-    private static int _poisonAttempts;
-
-    /// <summary>How many times a poison message was tried, retries included.</summary>
-    public static int PoisonAttempts => Volatile.Read(ref _poisonAttempts);
-
-    public static void Reset() => Interlocked.Exchange(ref _poisonAttempts, 0);
+    public static PoisonCounter Poison { get; } = new();
 
     protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<Flaky> context)
     {
         if (context.Message.Poison)
         {
-            Interlocked.Increment(ref _poisonAttempts);
-            throw new InvalidOperationException($"Flaky {context.Message.Sequence} can never be handled");
+            throw Poison.Tried(context.Message.Sequence);
         }
 
         await work.ExecuteAsync("INSERT INTO flaky_handled (sequence) VALUES (@Sequence)", new { context.Message.Sequence });
@@ -84,12 +95,8 @@ public sealed record FlakyInBatch
 
 public sealed class FlakyBatchConsumer(Database database) : InboxBatchConsumer<FlakyInBatch>(database)
 {
-    private static int _poisonAttempts;
-
-    /// <summary>How many times a poison message was tried, in a batch or alone, retries included.</summary>
-    public static int PoisonAttempts => Volatile.Read(ref _poisonAttempts);
-
-    public static void Reset() => Interlocked.Exchange(ref _poisonAttempts, 0);
+    /// <summary>Attempts at the poison message, in a batch or alone.</summary>
+    public static PoisonCounter Poison { get; } = new();
 
     protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<FlakyInBatch> messages)
     {
@@ -97,8 +104,7 @@ public sealed class FlakyBatchConsumer(Database database) : InboxBatchConsumer<F
         {
             if (message.Poison)
             {
-                Interlocked.Increment(ref _poisonAttempts);
-                throw new InvalidOperationException($"FlakyInBatch {message.Sequence} can never be handled");
+                throw Poison.Tried(message.Sequence);
             }
 
             await work.ExecuteAsync("INSERT INTO flaky_handled (sequence) VALUES (@Sequence)", new { message.Sequence });
