@@ -62,4 +62,56 @@ public sealed class FundingTests
         var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
         Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(5_000));
     }
+
+    [Test]
+    public async Task SubmitBatch_SameIdempotencyKeyWithAnotherBody_Is422NamingTheKey_AndCreatesNothingMore()
+    {
+        var requester = As("requester");
+        using var first = await requester.SendAsync(HttpMethod.Post, "/v1/batches", Batch(items: 2), idempotencyKey: "batch-8");
+        using var other = await requester.SendAsync(HttpMethod.Post, "/v1/batches", Batch(items: 3), idempotencyKey: "batch-8");
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(other.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity), "not the first batch's answer for another batch");
+        Assert.That((await ProblemAsync(other)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain("Idempotency-Key"));
+        Assert.That((await requester.GetAsync("/v1/batches")).GetProperty("items").GetArrayLength(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SubmitBatch_SameIdempotencyKeySentSixTimesAtOnce_CreatesOneBatch()
+    {
+        var requester = As("requester");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            using var response = await requester.SendAsync(HttpMethod.Post, "/v1/batches", Batch(), idempotencyKey: "batch-9");
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+
+        // Each duplicate either waited for the first and replays it, or met its key while it committed (409, its own work undone).
+        Assert.That(answers.Select(a => a.StatusCode), Is.All.AnyOf(HttpStatusCode.Accepted, HttpStatusCode.Conflict));
+        Assert.That(answers.Where(a => a.StatusCode == HttpStatusCode.Accepted).Select(a => a.Body).Distinct().Count(), Is.EqualTo(1));
+        Assert.That((await requester.GetAsync("/v1/batches")).GetProperty("items").GetArrayLength(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Deposit_AnotherAdminsSameIdempotencyKey_IsAnotherDeposit_AndAnotherAmountUnderOnesOwnKeyIs422()
+    {
+        var requester = As("requester");
+        var first = As("admin");
+        var second = As("admin");
+        var path = $"/v1/requesters/{requester.Subject}/deposits";
+        foreach (var admin in new[] { first, second, first })
+        {
+            using var response = await admin.SendAsync(HttpMethod.Post, path, new { amountCents = 5_000, reference = "wire-2" }, idempotencyKey: "wire-2");
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        }
+
+        using (var changed = await first.SendAsync(HttpMethod.Post, path, new { amountCents = 7_000, reference = "wire-2" }, idempotencyKey: "wire-2"))
+        {
+            Assert.That(changed.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        }
+
+        // Keys are each principal's: the second admin's wire moved money too; the first admin's repeat did not, nor did the change.
+        var balance = await requester.GetAsync($"/v1/requesters/{requester.Subject}/balance");
+        Assert.That(balance.GetProperty("availableCents").GetInt64(), Is.EqualTo(10_000));
+    }
 }

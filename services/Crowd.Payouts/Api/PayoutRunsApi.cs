@@ -52,15 +52,16 @@ public static class PayoutRunsApi
     {
         await using var work = await database.BeginAsync();
         await work.LockPayoutRunsAsync();
-        if (idempotencyKey is not null && await work.FindAsync(user.Id(), Operation, idempotencyKey) is { } earlier)
+        var key = IdempotencyKey.Of(idempotencyKey, user.Id(), Operation, HttpMethods.Post, "/v1/payouts/runs", request);
+        if (key is not null && await work.FindAsync(key) is { } earlier)
         {
             return Results.Json(earlier.Body, statusCode: earlier.StatusCode);
         }
 
         var run = await work.IssuePayoutRunAsync(request.MinimumCents!.Value, user.Id());
-        if (idempotencyKey is not null)
+        if (key is not null)
         {
-            await work.RememberAsync(user.Id(), Operation, idempotencyKey, StatusCodes.Status201Created, run);
+            await work.RememberAsync(key, StatusCodes.Status201Created, run);
         }
 
         await work.CommitAsync();

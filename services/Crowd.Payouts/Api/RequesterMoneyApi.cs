@@ -43,20 +43,23 @@ public static class RequesterMoneyApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
         await using var work = await database.BeginAsync();
-        var operation = $"deposit:{requesterId}";
-        if (idempotencyKey is not null && await work.FindAsync(user.Id(), operation, idempotencyKey) is { } earlier)
+        var key = IdempotencyKey.Of(
+            idempotencyKey, user.Id(), $"deposit:{requesterId}", HttpMethods.Post, $"/v1/requesters/{requesterId}/deposits", request);
+        if (key is not null && await work.FindAsync(key) is { } earlier)
         {
             return Results.Json(earlier.Body, statusCode: earlier.StatusCode);
         }
 
+        // The ledger's own key names the admin too: keys are each principal's, so another admin's deposit under the same
+        // key is another deposit (it used to be taken for a replay of the first, and answered 201 with no money moved).
         var available = Account.RequesterAvailable(requesterId);
         await work.PostAsync(Movement.Transfer(
-            $"deposit:{requesterId}:{idempotencyKey ?? Guid.CreateVersion7().ToString()}", "deposit", Account.External, available,
-            request.AmountCents!.Value, description: request.Reference, actor: user.ActingAs(Roles.Admin)));
+            key is null ? $"deposit:{requesterId}:{Guid.CreateVersion7()}" : $"deposit:{requesterId}:{key.Principal}:{key.Key}",
+            "deposit", Account.External, available, request.AmountCents!.Value, description: request.Reference, actor: user.ActingAs(Roles.Admin)));
         var accepted = new DepositAccepted(await work.BalanceAsync(available));
-        if (idempotencyKey is not null)
+        if (key is not null)
         {
-            await work.RememberAsync(user.Id(), operation, idempotencyKey, StatusCodes.Status201Created, accepted);
+            await work.RememberAsync(key, StatusCodes.Status201Created, accepted);
         }
 
         await work.CommitAsync();

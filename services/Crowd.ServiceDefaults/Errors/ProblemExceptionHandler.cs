@@ -26,6 +26,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Status = 409, Title = "Conflict", Detail = "The resource already exists or the request was already applied.",
             },
             UnprocessableException e => Invalid(422, "The request does not fit the resource it refers to", e.Field, e.Message),
+            IdempotencyKeyReusedException e => Invalid(422, "The Idempotency-Key belongs to another request", "Idempotency-Key", e.Message),
             BadHttpRequestException { InnerException: JsonException json } => Invalid(400, "The body is not valid JSON for this request", JsonField(json), FirstLine(json.Message)),
             BadHttpRequestException e => new ProblemDetails { Status = e.StatusCode, Title = "Bad request", Detail = FirstLine(e.Message) },
             _ when DatabaseFaults.IsTransient(exception) => Unavailable(httpContext, exception),

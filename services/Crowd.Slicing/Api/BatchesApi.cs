@@ -39,7 +39,8 @@ public static class BatchesApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
         await using var work = await database.BeginAsync();
-        if (idempotencyKey is not null && await work.FindAsync(user.Id(), "submit-batch", idempotencyKey) is { } earlier)
+        var key = IdempotencyKey.Of(idempotencyKey, user.Id(), "submit-batch", HttpMethods.Post, "/v1/batches", request);
+        if (key is not null && await work.FindAsync(key) is { } earlier)
         {
             return Results.Json(earlier.Body, statusCode: earlier.StatusCode);
         }
@@ -62,9 +63,9 @@ public static class BatchesApi
             $"{batch.TaskCount} tasks, at most {batch.MaxCostCents} cents");
 
         var accepted = new BatchAccepted(batch.BatchId, BatchStatus.PendingFunding, batch.TaskCount, batch.MaxCostCents);
-        if (idempotencyKey is not null)
+        if (key is not null)
         {
-            await work.RememberAsync(user.Id(), "submit-batch", idempotencyKey, StatusCodes.Status202Accepted, accepted);
+            await work.RememberAsync(key, StatusCodes.Status202Accepted, accepted);
         }
 
         await work.CommitAsync();
