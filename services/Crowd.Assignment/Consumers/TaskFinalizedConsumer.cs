@@ -19,6 +19,5 @@ public sealed class TaskFinalizedConsumer(Database database) : InboxBatchConsume
     }
 }
 
-/// <summary>Up to 100 decisions at once, or what has come within 10 ms; two batches in hand per instance.</summary>
-public sealed class TaskFinalizedConsumerDefinition() : BatchConsumerDefinition<TaskFinalizedConsumer>(
-    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);
+/// <summary>The batch every per-decision consumer takes (<see cref="BatchConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class TaskFinalizedConsumerDefinition : BatchConsumerDefinition<TaskFinalizedConsumer>;

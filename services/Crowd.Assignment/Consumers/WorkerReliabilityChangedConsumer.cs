@@ -33,6 +33,5 @@ public sealed class WorkerReliabilityChangedConsumer(Database database) : InboxB
     }
 }
 
-/// <summary>Up to 100 estimates at once, or what has come within 10 ms; two batches in hand per instance.</summary>
-public sealed class WorkerReliabilityChangedConsumerDefinition() : BatchConsumerDefinition<WorkerReliabilityChangedConsumer>(
-    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);
+/// <summary>The batch every per-decision consumer takes (<see cref="BatchConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class WorkerReliabilityChangedConsumerDefinition : BatchConsumerDefinition<WorkerReliabilityChangedConsumer>;

@@ -37,6 +37,19 @@ public static class ClaimStore
     /// lease written; only the tasks of qualification sets the worker holds are read. Null when none fits. A lock on the
     /// worker, taken first in the same command and held until the unit of work ends, makes the worker's claims take turns.
     /// </summary>
+    /// <summary>
+    /// What makes pool task <c>t</c> one that worker <c>w</c> may take, besides its set and its open slots: the one test
+    /// both of the claim statement's scans make (never twice, the item share, hard tasks' strong workers first, never a
+    /// task of one's own batch).
+    /// </summary>
+    private const string MayTake = """
+        NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id OFFSET 0)
+                          AND (t.item_share_limit IS NULL
+                               OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
+                          AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
+                          AND t.requester_id IS DISTINCT FROM w.worker_id
+        """;
+
     public static async Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease)
     {
         // The guard counts the worker's claims on the candidate's item, and in READ COMMITTED two concurrent claims of one
@@ -69,7 +82,7 @@ public static class ClaimStore
         // The never-twice test ends in OFFSET 0 so that it stays a probe of (worker, task) for each task read: left to
         // itself, PostgreSQL turned it into an anti-join that read every claim the worker ever made for each set's head,
         // so a claim cost grew with the worker's history (370 claims: 1,200 buffers and 2 to 8 ms, against 200 and 1 ms).
-        const string sql = """
+        const string sql = $$"""
             SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
             WITH question AS (
                 SELECT q.question_id, q.exam_id, q.item_id
@@ -106,11 +119,7 @@ public static class ClaimStore
                     SELECT t.priority, t.released_at, t.task_id
                     FROM pool_tasks t
                     WHERE t.qualification_set_id = s.set_id AND t.claimable
-                      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id OFFSET 0)
-                      AND (t.item_share_limit IS NULL
-                           OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
-                      AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
-                      AND t.requester_id IS DISTINCT FROM w.worker_id
+                      AND {{MayTake}}
                     ORDER BY t.priority DESC, t.released_at, t.task_id
                     LIMIT 1
                 ) head
@@ -122,11 +131,7 @@ public static class ClaimStore
                     SELECT t.task_id
                     FROM pool_tasks t
                     WHERE t.qualification_set_id = r.set_id AND t.claimable
-                      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.worker_id = w.worker_id AND c.task_id = t.task_id OFFSET 0)
-                      AND (t.item_share_limit IS NULL
-                           OR (SELECT count(*) FROM claims c WHERE c.worker_id = w.worker_id AND c.item_id = t.item_id) < t.item_share_limit)
-                      AND (t.strong_only_until IS NULL OR t.strong_only_until <= now() OR w.reliability >= t.strong_floor)
-                      AND t.requester_id IS DISTINCT FROM w.worker_id
+                      AND {{MayTake}}
                     ORDER BY t.priority DESC, t.released_at, t.task_id
                     LIMIT 1
                     FOR UPDATE OF t SKIP LOCKED

@@ -15,6 +15,16 @@ public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TC
     private readonly TimeSpan _timeLimit;
     private readonly int _concurrencyLimit;
 
+    /// <summary>
+    /// What every consumer of one message per decision or submission takes: up to 100 at once, or what has come within
+    /// 10 ms (the latency a message may wait for company), two batches in hand per instance (one is read and written
+    /// while the other holds its hot rows through its commit).
+    /// </summary>
+    protected BatchConsumerDefinition()
+        : this(messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2)
+    {
+    }
+
     protected BatchConsumerDefinition(int messageLimit, TimeSpan timeLimit, int concurrencyLimit)
     {
         _messageLimit = messageLimit;

@@ -19,6 +19,5 @@ public sealed class AnnotationSubmittedConsumer(Database database) : InboxBatchC
             (new EarnedAnnotation(s.AnnotationId, s.WorkerId, s.BatchId, s.RewardCents), s.SubmittedAt)));
 }
 
-/// <summary>Up to 100 submissions at once, or what has come within 10 ms; two batches in hand per instance.</summary>
-public sealed class AnnotationSubmittedConsumerDefinition() : BatchConsumerDefinition<AnnotationSubmittedConsumer>(
-    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);
+/// <summary>The batch every per-decision consumer takes (<see cref="BatchConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class AnnotationSubmittedConsumerDefinition : BatchConsumerDefinition<AnnotationSubmittedConsumer>;

@@ -73,5 +73,4 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxBatchCon
 /// Up to 100 judgements at once, or what has come within 10 ms; two batches in hand per instance, so one can record its
 /// payments while the other holds the escrow and fee rows through its commit.
 /// </summary>
-public sealed class AnnotationsJudgedConsumerDefinition() : BatchConsumerDefinition<AnnotationsJudgedConsumer>(
-    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);
+public sealed class AnnotationsJudgedConsumerDefinition : BatchConsumerDefinition<AnnotationsJudgedConsumer>;

@@ -49,5 +49,4 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxBatchConsume
 /// Up to 100 decisions at once, or what has come within 10 ms; two batches in hand per instance, so one can be read and
 /// written while the other waits for its batch rows. Batch rows are updated in batch id order: no deadlock between them.
 /// </summary>
-public sealed class LabelAcceptedConsumerDefinition() : BatchConsumerDefinition<LabelAcceptedConsumer>(
-    messageLimit: 100, timeLimit: TimeSpan.FromMilliseconds(10), concurrencyLimit: 2);
+public sealed class LabelAcceptedConsumerDefinition : BatchConsumerDefinition<LabelAcceptedConsumer>;
