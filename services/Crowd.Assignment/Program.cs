@@ -10,6 +10,7 @@ builder.AddServiceDefaults();                                       // auth, pro
 builder.AddCrowdData(typeof(Program).Assembly);                     // database, migrations
 builder.AddCrowdMessaging("assignment", typeof(Program).Assembly);  // consumers, inbox, outbox relay
 builder.Services.Configure<LeaseOptions>(builder.Configuration.GetSection("Lease"));
+builder.Services.Configure<ClaimOptions>(builder.Configuration.GetSection("Claims"));
 builder.Services.Configure<HardTaskOptions>(builder.Configuration.GetSection("HardTasks"));
 builder.Services.AddHostedService<LeaseSweeper>();                  // expired leases back to the pool
 builder.Services.AddSingleton(TimeProvider.System);                 // exams' start, finish and retake times

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
+using Crowd.ServiceDefaults.Observability;
+using Crowd.ServiceDefaults.Throttling;
 using Crowd.ServiceDefaults.Validation;
 using FluentValidation;
 using Microsoft.AspNetCore.Builder;
@@ -23,11 +25,13 @@ public static class CrowdHost
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Auth, request limits, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
+    /// <summary>Auth, request limits, rate limits, metrics, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddCrowdAuth();
         builder.AddRequestLimits();
+        builder.AddRateLimits();
+        builder.AddCrowdMetrics();
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         // Malformed bodies throw, so the exception handler answers them as 400 problem details naming the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -52,7 +56,7 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Error handling, auth, <c>/health/live</c>, <c>/health/ready</c> (the database: without it no request can be
+    /// Error handling, auth, rate limits, <c>/metrics</c>, <c>/health/live</c>, <c>/health/ready</c> (the database: without it no request can be
     /// served), <c>/health/broker</c> (RabbitMQ: without it messages wait in the outbox) and <c>/openapi/v1.json</c>.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
@@ -71,8 +75,11 @@ public static class ServiceDefaultsExtensions
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authentication, so each bucket is a principal's; before the body is read, so a refused request costs little.
+        app.UseRateLimiter();
         // After authorization: only a caller the endpoint admits gets a body of up to 32 MiB read and walked.
         app.UseRequestLimits();
+        app.MapMetrics();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapHealthChecks("/health/broker", new HealthCheckOptions { Predicate = check => check.Tags.Contains("broker") });

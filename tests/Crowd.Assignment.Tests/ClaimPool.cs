@@ -18,6 +18,9 @@ internal sealed class ClaimPool : IAsyncDisposable
     private static readonly JsonElement Schema = JsonDocument.Parse("""{ "kind": "classification", "classes": ["nodule", "no-nodule"] }""").RootElement;
     private readonly ServiceDatabase _assignment;
 
+    /// <summary>The open-claim limit the claims are made under: none, unless a test is about the limit.</summary>
+    public int MaxOpenClaims { get; set; } = int.MaxValue;
+
     private ClaimPool(ServiceDatabase assignment) => _assignment = assignment;
 
     public Database Database => _assignment.Database;
@@ -80,7 +83,7 @@ internal sealed class ClaimPool : IAsyncDisposable
     public async Task<ClaimedTask?> ClaimAsync(string workerId)
     {
         await using var work = await _assignment.Database.BeginAsync();
-        var claimed = await work.ClaimNextAsync(workerId, Lease);
+        var claimed = await work.ClaimNextAsync(workerId, Lease, MaxOpenClaims);
         await work.CommitAsync();
         return claimed;
     }
@@ -119,7 +122,7 @@ internal sealed class ClaimPool : IAsyncDisposable
             await using (work)
             {
                 await start.Task;
-                var claimed = await work.ClaimNextAsync(worker, Lease);
+                var claimed = await work.ClaimNextAsync(worker, Lease, MaxOpenClaims);
                 await work.CommitAsync();
                 return claimed is null ? null : (worker, claimed);
             }

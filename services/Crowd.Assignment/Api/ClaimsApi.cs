@@ -9,6 +9,7 @@ using Crowd.Data;
 using Crowd.Data.Audit;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
+using Crowd.ServiceDefaults.Throttling;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +40,8 @@ public static class ClaimsApi
 {
     public static IEndpointRouteBuilder MapClaimsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroupFor("/v1/workers", Roles.Worker).WithTags("Claims").MapPost("/{workerId}/claims", ClaimAsync);
+        app.MapGroupFor("/v1/workers", Roles.Worker).WithTags("Claims").MapPost("/{workerId}/claims", ClaimAsync)
+            .RequireRateLimiting(RateLimits.Claims);
         var claims = app.MapGroupFor("/v1/claims", Roles.Worker).WithTags("Claims");
         claims.MapPost("/{claimId:guid}/submission", SubmitAsync);
         claims.MapPost("/{claimId:guid}/extend", ExtendAsync);
@@ -47,8 +49,12 @@ public static class ClaimsApi
         return app;
     }
 
-    /// <summary>201 with the next task this worker may annotate, leased to them; 204 when none fits.</summary>
-    private static async Task<IResult> ClaimAsync(string workerId, ClaimsPrincipal user, Database database, IOptions<LeaseOptions> lease)
+    /// <summary>
+    /// 201 with the next task this worker may annotate, leased to them; 204 when none fits; 409 <c>claim-limit</c> while the
+    /// worker already holds <see cref="ClaimOptions.MaxOpenClaims"/> open claims.
+    /// </summary>
+    private static async Task<IResult> ClaimAsync(
+        string workerId, ClaimsPrincipal user, Database database, IOptions<LeaseOptions> lease, IOptions<ClaimOptions> limits)
     {
         if (user.Id() != workerId)
         {
@@ -56,14 +62,16 @@ public static class ClaimsApi
         }
 
         await using var work = await database.BeginAsync();
-        var claimed = await work.ClaimNextAsync(workerId, lease.Value.Duration);
+        var maxOpenClaims = limits.Value.MaxOpenClaims;
+        var claimed = await work.ClaimNextAsync(workerId, lease.Value.Duration, maxOpenClaims);
         if (claimed is null)
         {
-            var status = await work.ExecuteScalarAsync<string>("SELECT status FROM workers WHERE worker_id = @workerId", new { workerId });
-            return status switch
+            return await work.FindStandingAsync(workerId) switch
             {
                 null => throw new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first."),
-                "suspended" => throw new ConflictException($"Worker {workerId} is suspended and gets no tasks."),
+                { Status: "suspended" } => throw new ConflictException($"Worker {workerId} is suspended and gets no tasks."),
+                { OpenClaims: var open } when open >= maxOpenClaims => throw new ConflictException(
+                    $"Worker {workerId} holds {open} open claims, the most at once: submit or release one first.", "claim-limit"),
                 _ => Results.NoContent(),
             };
         }

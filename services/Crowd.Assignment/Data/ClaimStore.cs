@@ -27,16 +27,10 @@ public sealed record ClaimRow(
     public TaskContent Content => ClaimStore.ReadContent(ContentUri, Slice, Tile);
 }
 
+public sealed record WorkerStanding(string Status, long OpenClaims);
+
 public static class ClaimStore
 {
-    /// <summary>
-    /// While the worker has an exam in progress, the claim is its next unanswered question not claimed now (in question
-    /// order), and no pool task: the exam's questions come first, and the pool waits until the exam ends. Otherwise the
-    /// claim is, in one statement, the best open task this active worker is qualified for, has never held, and may still
-    /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
-    /// lease written; only the tasks of qualification sets the worker holds are read. Null when none fits. A lock on the
-    /// worker, taken first in the same command and held until the unit of work ends, makes the worker's claims take turns.
-    /// </summary>
     /// <summary>
     /// What makes pool task <c>t</c> one that worker <c>w</c> may take, besides its set and its open slots: the one test
     /// both of the claim statement's scans make (never twice, the item share, hard tasks' strong workers first, never a
@@ -50,7 +44,25 @@ public static class ClaimStore
                           AND t.requester_id IS DISTINCT FROM w.worker_id
         """;
 
-    public static async Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease)
+    /// <summary>
+    /// How many open claims worker <c>@workerId</c> holds, pool tasks and exam questions together: a claim whose lease has
+    /// run out is not open, even before the sweeper marks it.
+    /// </summary>
+    private const string OpenClaims = """
+        ((SELECT count(*) FROM claims c WHERE c.worker_id = @workerId AND c.status = 'active' AND c.lease_expires_at > now())
+         + (SELECT count(*) FROM exam_claims c WHERE c.worker_id = @workerId AND c.status = 'active' AND c.lease_expires_at > now()))
+        """;
+
+    /// <summary>
+    /// While the worker has an exam in progress, the claim is its next unanswered question not claimed now (in question
+    /// order), and no pool task: the exam's questions come first, and the pool waits until the exam ends. Otherwise the
+    /// claim is, in one statement, the best open task this active worker is qualified for, has never held, and may still
+    /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
+    /// lease written; only the tasks of qualification sets the worker holds are read. Null when none fits, or when the worker
+    /// already holds <paramref name="maxOpenClaims"/> open claims. A lock on the worker, taken first in the same command and
+    /// held until the unit of work ends, makes the worker's claims take turns.
+    /// </summary>
+    public static async Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease, int maxOpenClaims)
     {
         // The guard counts the worker's claims on the candidate's item, and in READ COMMITTED two concurrent claims of one
         // worker would each miss the other's uncommitted claim and could together pass the limit. So the command first takes
@@ -75,6 +87,8 @@ public static class ClaimStore
         // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
         // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
         // nobody is claiming right now", and the claim still locks one row only.
+        // A worker already holding maxOpenClaims open claims gets nothing from either statement (the caller says why); the
+        // count is exact because it is taken under the worker's lock.
         // A task of a batch the worker requested (the same sub holding both roles) is never offered: nobody labels their own data.
         // A hard task (consensus asked for more than redundancy.min) is offered until strong_only_until only to a worker whose
         // reliability is at or above strong_floor, its batch's median when it turned hard (HardTasks); a worker below it, or
@@ -89,6 +103,7 @@ public static class ClaimStore
                 FROM exams e JOIN exam_questions q USING (exam_id)
                 WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
                   AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = @workerId AND w.status = 'active')
+                  AND {{OpenClaims}} < @maxOpenClaims
                   AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
                 ORDER BY e.started_at, q.position
                 LIMIT 1
@@ -111,6 +126,7 @@ public static class ClaimStore
                 SELECT worker_id, qualifications, reliability FROM workers
                 WHERE worker_id = @workerId AND status = 'active'
                   AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
+                  AND {{OpenClaims}} < @maxOpenClaims
             ), ranked AS (
                 SELECT s.set_id, head.priority, head.released_at, head.task_id
                 FROM worker w
@@ -153,13 +169,18 @@ public static class ClaimStore
             FROM claim JOIN taken USING (task_id)
             """;
         var command = new CommandDefinition(
-            sql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), examClaimId = Guid.CreateVersion7(), lease }, work.Transaction);
+            sql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), examClaimId = Guid.CreateVersion7(), lease, maxOpenClaims }, work.Transaction);
         await using var results = await work.Connection.QueryMultipleAsync(command);
         await results.ReadAsync(); // the lock's one row
         var question = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
         var task = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
         return question ?? task;
     }
+
+    /// <summary>Why a claim found nothing: the worker's status and open claims; null without a profile.</summary>
+    public static Task<WorkerStanding?> FindStandingAsync(this UnitOfWork work, string workerId) =>
+        work.QuerySingleOrDefaultAsync<WorkerStanding>(
+            $"SELECT status, {OpenClaims} AS open_claims FROM workers WHERE worker_id = @workerId", new { workerId });
 
     /// <summary>The advisory lock key that makes one worker's claims (and exam starts) take turns.</summary>
     public static string WorkerLock(string workerId) => $"worker:{workerId}";

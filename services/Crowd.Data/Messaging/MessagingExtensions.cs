@@ -12,6 +12,11 @@ public sealed class RabbitMqOptions
     public string Host { get; set; } = "127.0.0.1";
     public ushort Port { get; set; } = 55672;
     public string VirtualHost { get; set; } = "/";
+    /// <summary>
+    /// The service's own broker user (<c>./crowd up</c> gives each service one named after it). Every message it sends
+    /// carries it as the AMQP <c>user_id</c>, which RabbitMQ checks against the connection's login: a receiver knows
+    /// which service sent a message, and no service can send as another (payouts' audit chain relies on it).
+    /// </summary>
     public string Username { get; set; } = "crowd";
     public string Password { get; set; } = "crowd";
 
@@ -65,6 +70,13 @@ public static class MessagingExtensions
                     host.Password(rabbit.Password);
                     host.PublisherConfirmation = true;
                 });
+                transport.ConfigureSend(send => send.UseSendExecute(message =>
+                {
+                    if (message.TryGetPayload(out RabbitMqSendContext? amqp))
+                    {
+                        amqp.BasicProperties.UserId = rabbit.Username;
+                    }
+                }));
                 transport.PrefetchCount = rabbit.PrefetchCount;
                 transport.ConcurrentMessageLimit = rabbit.ConcurrentMessageLimit;
                 // A database that is away, restarting or losing a conflict is waited out (outer policy); any other failure

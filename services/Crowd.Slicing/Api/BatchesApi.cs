@@ -7,6 +7,7 @@ using Crowd.Data;
 using Crowd.Labels;
 using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Auth;
+using Crowd.ServiceDefaults.Throttling;
 using Crowd.ServiceDefaults.Errors;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
@@ -22,7 +23,7 @@ public static class BatchesApi
     public static IEndpointRouteBuilder MapBatchesApi(this IEndpointRouteBuilder app)
     {
         var batches = app.MapGroupFor("/v1/batches", Roles.Requester).WithTags("Batches");
-        batches.MapPost("/", SubmitAsync);
+        batches.MapPost("/", SubmitAsync).RequireRateLimiting(RateLimits.BatchPosts);
         batches.MapGet("/", ListAsync);
         batches.MapGet("/{batchId:guid}", GetAsync);
         batches.MapGet("/{batchId:guid}/results", ResultsAsync);

@@ -6,9 +6,9 @@ using Polly.Timeout;
 namespace Crowd.Cli.Simulation;
 
 /// <summary>
-/// HTTP as a worker's app does it: a 5xx answer, a refused or broken connection, or an attempt that hangs is tried again
-/// with exponential backoff (jittered, honouring <c>Retry-After</c>) until <c>giveUpAfter</c>; then the last answer or
-/// error stands. 4xx answers are final. A retried non-idempotent call may have been applied the first time: callers that
+/// HTTP as a worker's app does it: a 5xx answer, a 429 (over the caller's rate limit), a refused or broken connection, or
+/// an attempt that hangs is tried again with exponential backoff (jittered, honouring <c>Retry-After</c>) until
+/// <c>giveUpAfter</c>; then the last answer or error stands. Other 4xx answers are final. A retried non-idempotent call may have been applied the first time: callers that
 /// care (a submission) read <see cref="WasRetried"/> and treat the matching 409 as success; money and batches carry an
 /// <c>Idempotency-Key</c>, so their replays are harmless.
 /// </summary>
@@ -37,7 +37,7 @@ public static class PatientHttp
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
                 {
-                    { Result: { } response } => (int)response.StatusCode >= 500,
+                    { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests,
                     { Exception: HttpRequestException or TimeoutRejectedException } => true,
                     _ => false,
                 }),
