@@ -147,6 +147,40 @@ pg_create_databases() {
     done
 }
 
+# A service's database, owned by a login of its own that runs the migrations ($2, password $3), and the service's
+# login ($4, password $5), which owns nothing: the migration runner grants it what the service needs (MigrationRunner).
+# A database made before these roles existed (owned by the superuser) is handed to the owner, with all it holds.
+pg_create_service_database() {
+    local db=$1 owner=$2 owner_password=$3 app=$4 app_password=$5 role password
+    for role in "$owner:$owner_password" "$app:$app_password"; do
+        password=${role#*:}
+        role=${role%%:*}
+        pg_psql -c "DO \$\$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN CREATE ROLE \"$role\" LOGIN; END IF;
+            END \$\$" -c "ALTER ROLE \"$role\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$password'"
+    done
+    if [[ -z $(pg_psql -c "SELECT 1 FROM pg_database WHERE datname = '$db'") ]]; then
+        say "creating database $db (owner $owner)"
+        pg_psql -c "CREATE DATABASE \"$db\" OWNER \"$owner\""
+    elif [[ $(pg_psql -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$db'") != "$owner" ]]; then
+        say "handing database $db to $owner"
+        pg_psql -c "ALTER DATABASE \"$db\" OWNER TO \"$owner\""
+        pg_psql -d "$db" -c "DO \$\$ DECLARE statement text; BEGIN
+                FOR statement IN
+                    SELECT format('ALTER TABLE public.%I OWNER TO %I', c.relname, '$owner') FROM pg_class c
+                    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+                    UNION ALL
+                    SELECT format('ALTER SEQUENCE public.%I OWNER TO %I', c.relname, '$owner') FROM pg_class c
+                    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
+                      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                    UNION ALL
+                    SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, '$owner') FROM pg_proc p
+                    WHERE p.pronamespace = 'public'::regnamespace
+                LOOP EXECUTE statement; END LOOP;
+            END \$\$"
+    fi
+}
+
 pg_status() {
     if pg_running; then
         echo "postgres    running   127.0.0.1:$PG_PORT  (user $PG_USER, data $PG_DATA)"

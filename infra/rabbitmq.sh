@@ -100,6 +100,18 @@ rabbit_wait_ready() {
     [[ $(rabbit_api_status whoami) == 200 ]] || die "RabbitMQ runs but user $RABBIT_USER cannot use the management API"
 }
 
+# A broker user of a service's own ($1, password $2) with rights on the default virtual host: each service logs in as
+# itself, and RabbitMQ lets a message carry only its sender's own user_id (payouts' audit chain checks it).
+rabbit_ensure_user() {
+    local user=$1 password=$2 api="http://127.0.0.1:$RABBIT_MGMT_PORT/api" status
+    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "$RABBIT_USER:$RABBIT_PASSWORD" -X PUT \
+        -H 'content-type: application/json' -d "{\"password\":\"$password\",\"tags\":\"\"}" "$api/users/$user")
+    [[ $status == 201 || $status == 204 ]] || die "could not create the broker user $user (HTTP $status)"
+    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "$RABBIT_USER:$RABBIT_PASSWORD" -X PUT \
+        -H 'content-type: application/json' -d '{"configure":".*","write":".*","read":".*"}' "$api/permissions/%2F/$user")
+    [[ $status == 201 || $status == 204 ]] || die "could not give the broker user $user its rights (HTTP $status)"
+}
+
 # Stops the node (SIGTERM is a clean shutdown for the Erlang VM), then our epmd, which outlives the node.
 rabbit_stop() {
     if rabbit_running; then

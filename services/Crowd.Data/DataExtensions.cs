@@ -14,11 +14,13 @@ namespace Crowd.Data;
 public static class DataExtensions
 {
     /// <summary>
-    /// The service's database: one <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Database</c>, its
-    /// migrations (this block's, then the service's embedded <c>Data/Migrations/*.sql</c>) applied at start,
+    /// The service's database: one <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:Database</c> (the service's
+    /// own login), its migrations (this block's, then the service's embedded <c>Data/Migrations/*.sql</c>) applied at
+    /// start as the owner of <c>ConnectionStrings:Migrations</c> when set (<see cref="MigrationRunner"/>: the service's
+    /// login then owns nothing and may not touch <paramref name="appendOnlyTables"/> but to read and insert),
     /// <see cref="Database"/> for units of work, and a readiness check.
     /// </summary>
-    public static IHostApplicationBuilder AddCrowdData(this IHostApplicationBuilder builder, Assembly serviceAssembly)
+    public static IHostApplicationBuilder AddCrowdData(this IHostApplicationBuilder builder, Assembly serviceAssembly, params string[] appendOnlyTables)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         var connectionString = builder.Configuration.GetConnectionString("Database")
@@ -44,6 +46,7 @@ public static class DataExtensions
         builder.Services.AddHostedService(sp => new MigrationRunner(
             sp.GetRequiredService<NpgsqlDataSource>(),
             [typeof(DataExtensions).Assembly, serviceAssembly],
+            new SchemaOwnership(builder.Configuration.GetConnectionString("Migrations"), appendOnlyTables),
             sp.GetRequiredService<ILogger<MigrationRunner>>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return builder;

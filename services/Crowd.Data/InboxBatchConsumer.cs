@@ -34,6 +34,15 @@ public abstract class InboxBatchConsumer<TMessage>(Database database) : IConsume
     /// <summary>The consumer's work on the messages not handled before, in delivery order, inside the unit of work; it does not commit.</summary>
     protected abstract Task HandleAsync(UnitOfWork work, IReadOnlyList<TMessage> messages);
 
+    /// <summary>
+    /// The messages of the deliveries not handled before that this consumer takes, judged by what the transport says of
+    /// each (who sent it), possibly amended from it; what it turns away it records inside the unit of work, which then
+    /// commits as for the others (a refused delivery is handled: refused, once). All of them, as sent, unless a consumer
+    /// says otherwise.
+    /// </summary>
+    protected virtual Task<IReadOnlyList<TMessage>> AdmitAsync(UnitOfWork work, IReadOnlyList<ConsumeContext<TMessage>> deliveries) =>
+        Task.FromResult<IReadOnlyList<TMessage>>([.. deliveries.Select(d => d.Message)]);
+
     private async Task HandleTogetherAsync(IReadOnlyList<ConsumeContext<TMessage>> deliveries, CancellationToken cancellationToken)
     {
         var (work, fresh) = await database.BeginConsumeAsync(deliveries, GetType().Name, cancellationToken);
@@ -44,7 +53,12 @@ public abstract class InboxBatchConsumer<TMessage>(Database database) : IConsume
                 return;
             }
 
-            await HandleAsync(work, fresh.Select(c => c.Message).ToList());
+            var admitted = await AdmitAsync(work, fresh);
+            if (admitted.Count > 0)
+            {
+                await HandleAsync(work, admitted);
+            }
+
             await work.CommitAsync();
         }
     }

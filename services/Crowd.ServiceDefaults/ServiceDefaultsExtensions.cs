@@ -25,9 +25,10 @@ public static class CrowdHost
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Auth, request limits, rate limits, metrics, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
+    /// <summary>Production's refusal of development defaults, auth, request limits, rate limits, metrics, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
+        builder.RefuseUnsafeDefaultsInProduction();
         builder.AddCrowdAuth();
         builder.AddRequestLimits();
         builder.AddRateLimits();

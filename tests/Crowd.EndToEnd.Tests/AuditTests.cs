@@ -34,6 +34,7 @@ public sealed class AuditTests
         Assert.That(disclosure.Role, Is.EqualTo("worker"));
         Assert.That(disclosure.SubjectType, Is.EqualTo("task"));
         Assert.That(disclosure.Detail, Does.Contain(contentUri).And.Contain(claim.GetProperty("claimId").GetString()));
+        Assert.That(disclosure.Service, Is.EqualTo("assignment"), "the sender, as the broker checked it");
     }
 
     [Test]
@@ -86,6 +87,7 @@ public sealed class AuditTests
         var deposit = (await EventsAsync($"actorId={admin.Subject}", e => e.Any(x => x.Action == "money.deposit"))).Single();
         Assert.That(deposit.Role, Is.EqualTo("admin"));
         Assert.That(deposit.Detail, Does.Contain($"requester:{requester.Subject}:available +1234").And.Contain("wire-audit"));
+        Assert.That(deposit.Service, Is.EqualTo("payouts"));
     }
 
     [Test]
@@ -162,7 +164,9 @@ public sealed class AuditTests
         Assert.That(await StatusAsync(Http.GetAsync(new Uri(CrowdFixture.Crowd.Gateway, "/v1/audit"))), Is.EqualTo(HttpStatusCode.Unauthorized));
     }
 
-    internal sealed record AuditEventView(string EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId, string? Detail, string Hash, string PreviousHash);
+    internal sealed record AuditEventView(
+        string EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId, string? Detail, string Hash,
+        string PreviousHash, string? Service);
 
     internal static async Task<IReadOnlyList<AuditEventView>> EventsAsync(string query, Func<IReadOnlyList<AuditEventView>, bool> done)
     {

@@ -255,7 +255,7 @@ public sealed class ExamTests
 
     private static string Other(string label) => label == "nodule" ? "no-nodule" : "nodule";
 
-    private static async Task<string> DefineAsync(int questionCount, double passAccuracy, int retakeAfterHours = 24)
+    internal static async Task<string> DefineAsync(int questionCount, double passAccuracy, int retakeAfterHours = 24)
     {
         var qualification = $"exam-{Guid.NewGuid():N}"[..17];
         var defined = await As("admin").CallAsync(HttpMethod.Put, $"/v1/qualifications/{qualification}", Definition(questionCount, passAccuracy, retakeAfterHours));

@@ -51,7 +51,7 @@ public sealed class AuditChainAppendTests
 
         var stored = (await _payouts.ScalarAsync<Guid[]>("SELECT array_agg(event_id ORDER BY seq) FROM audit_events"));
         var first = AuditChain.Hash(AuditChain.Genesis, events[0].EventId, events[0].At, events[0].ActorId, events[0].Role, events[0].Action,
-            events[0].SubjectType, events[0].SubjectId, events[0].Detail);
+            events[0].SubjectType, events[0].SubjectId, events[0].Detail, events[0].Service);
         Assert.Multiple(async () =>
         {
             Assert.That(stored, Is.EqualTo(events.Select(e => e.EventId).ToArray()));

@@ -33,7 +33,7 @@ public sealed class ServiceDatabase : IAsyncDisposable
         DefaultTypeMap.MatchNamesWithUnderscores = true; // as AddCrowdData sets it for the service
         var name = TestInfrastructure.UniqueName(purpose);
         var dataSource = NpgsqlDataSource.Create(await TestInfrastructure.CreateDatabaseAsync(name));
-        await new MigrationRunner(dataSource, [typeof(Database).Assembly, serviceAssembly], NullLogger<MigrationRunner>.Instance)
+        await new MigrationRunner(dataSource, [typeof(Database).Assembly, serviceAssembly], new SchemaOwnership(null, []), NullLogger<MigrationRunner>.Instance)
             .StartAsync(CancellationToken.None);
         return new ServiceDatabase(name, dataSource);
     }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Npgsql;
 
 namespace Crowd.Testing;
@@ -58,6 +59,46 @@ public sealed record InfrastructureServers(
         return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
     }
 
+    /// <summary>
+    /// A database as <c>./crowd up</c> makes a service's: owned by a login of its own (<c>{name}_owner</c>, which runs the
+    /// migrations), used by another that owns nothing (<c>{name}_app</c>, the service's). Returns the connection strings of
+    /// the superuser (for tests that inspect or damage the database), the owner and the service.
+    /// </summary>
+    public async Task<(string Superuser, string Owner, string Service)> CreateServiceDatabaseAsync(string name)
+    {
+        var (owner, service) = ($"{name}_owner", $"{name}_app");
+        var (ownerPassword, servicePassword) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+        await using (var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres"))
+        {
+            await connection.OpenAsync();
+            // One command each: CREATE DATABASE cannot share a command with other statements.
+            foreach (var statement in new[]
+            {
+                $"CREATE ROLE \"{owner}\" LOGIN PASSWORD '{ownerPassword}'",
+                $"CREATE ROLE \"{service}\" LOGIN PASSWORD '{servicePassword}'",
+                $"CREATE DATABASE \"{name}\" OWNER \"{owner}\"",
+            })
+            {
+                await using var create = new NpgsqlCommand(statement, connection);
+                await create.ExecuteNonQueryAsync();
+            }
+        }
+
+        string As(string user, string password) =>
+            new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, Username = user, Password = password }.ConnectionString;
+        return (new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString, As(owner, ownerPassword), As(service, servicePassword));
+    }
+
+    /// <summary>Drops a database made by <see cref="CreateServiceDatabaseAsync"/> and its two logins.</summary>
+    public async Task DropServiceDatabaseAsync(string name)
+    {
+        await DropDatabaseAsync(name);
+        await using var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"""DROP ROLE IF EXISTS "{name}_owner"; DROP ROLE IF EXISTS "{name}_app";""", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
     public async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
@@ -74,6 +115,36 @@ public sealed record InfrastructureServers(
         (await http.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
         using var permissions = new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json");
         (await http.PutAsync($"api/permissions/{name}/{RabbitUser}", permissions)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A broker user of its own (a service's login) with full permissions on <paramref name="virtualHost"/>.</summary>
+    public async Task CreateUserAsync(string user, string password, string virtualHost)
+    {
+        using var http = Management();
+        using var body = new StringContent(JsonSerializer.Serialize(new { password, tags = "" }), Encoding.UTF8, "application/json");
+        (await http.PutAsync($"api/users/{Uri.EscapeDataString(user)}", body)).EnsureSuccessStatusCode();
+        using var permissions = new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json");
+        (await http.PutAsync($"api/permissions/{virtualHost}/{Uri.EscapeDataString(user)}", permissions)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="payload"/> (JSON) to <paramref name="exchange"/> through the management API, as the test
+    /// user, with the given AMQP properties (<c>content_type</c>, <c>message_id</c>, <c>user_id</c>, ...); true when routed.
+    /// </summary>
+    public async Task<bool> PublishAsync(string virtualHost, string exchange, string payload, IDictionary<string, string> properties)
+    {
+        using var http = Management();
+        var request = new { properties, routing_key = "", payload, payload_encoding = "string" };
+        using var body = new StringContent(JsonSerializer.Serialize(request), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync($"api/exchanges/{virtualHost}/{Uri.EscapeDataString(exchange)}/publish", body);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("routed").GetBoolean();
+    }
+
+    public async Task DeleteUserAsync(string user)
+    {
+        using var http = Management();
+        await http.DeleteAsync($"api/users/{Uri.EscapeDataString(user)}");
     }
 
     public async Task DeleteVirtualHostAsync(string name)

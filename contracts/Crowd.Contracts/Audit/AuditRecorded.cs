@@ -27,4 +27,10 @@ public sealed record AuditRecorded
 
     /// <summary>Free text that makes the event self-explanatory (amounts and accounts, the disclosed reference, ...).</summary>
     public string? Detail { get; init; }
+
+    /// <summary>
+    /// The service that sent the event. Never taken from the message as sent: payouts sets it on receipt from the
+    /// delivery's AMQP <c>user_id</c>, which the broker has checked against the sender's login (null before that).
+    /// </summary>
+    public string? Service { get; init; }
 }

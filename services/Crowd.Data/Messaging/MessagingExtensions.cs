@@ -1,4 +1,5 @@
 using System.Reflection;
+using Crowd.Contracts.Audit;
 using Crowd.Data.Outbox;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -13,9 +14,10 @@ public sealed class RabbitMqOptions
     public ushort Port { get; set; } = 55672;
     public string VirtualHost { get; set; } = "/";
     /// <summary>
-    /// The service's own broker user (<c>./crowd up</c> gives each service one named after it). Every message it sends
-    /// carries it as the AMQP <c>user_id</c>, which RabbitMQ checks against the connection's login: a receiver knows
-    /// which service sent a message, and no service can send as another (payouts' audit chain relies on it).
+    /// The service's own broker user (<c>./crowd up</c> gives each service one named after it). Its audit events carry it
+    /// as the AMQP <c>user_id</c>, which RabbitMQ checks against the connection's login: a receiver knows
+    /// which service sent a message, and no service can send as another (payouts' audit chain relies on it). Set on audit
+    /// events only (see <see cref="MessagingExtensions.AddCrowdMessaging"/>).
     /// </summary>
     public string Username { get; set; } = "crowd";
     public string Password { get; set; } = "crowd";
@@ -70,9 +72,12 @@ public static class MessagingExtensions
                     host.Password(rabbit.Password);
                     host.PublisherConfirmation = true;
                 });
-                transport.ConfigureSend(send => send.UseSendExecute(message =>
+                // An audit event carries its sender's login as the AMQP user_id, which the broker checks (RabbitMqOptions.Username).
+                // Only audit events: a message moved to an _error queue keeps its properties, and the broker would refuse
+                // the move of another service's message by a connection that is not that service's.
+                transport.ConfigurePublish(publish => publish.UseExecute(message =>
                 {
-                    if (message.TryGetPayload(out RabbitMqSendContext? amqp))
+                    if (message is PublishContext<AuditRecorded> && message.TryGetPayload(out RabbitMqSendContext? amqp))
                     {
                         amqp.BasicProperties.UserId = rabbit.Username;
                     }

@@ -6,11 +6,27 @@ using Npgsql;
 
 namespace Crowd.Data.Migrations;
 
+/// <summary>Who the schema belongs to and what the service may do with it (<see cref="MigrationRunner"/>).</summary>
+/// <param name="OwnerConnectionString">
+/// The database owner's login (<c>ConnectionStrings:Migrations</c>), which runs the scripts; null: the service's own
+/// login runs them and owns what they make (the tests' throwaway databases).
+/// </param>
+/// <param name="AppendOnlyTables">Tables the service may read and insert into, and never update or delete from.</param>
+public sealed record SchemaOwnership(string? OwnerConnectionString, IReadOnlyList<string> AppendOnlyTables);
+
 /// <summary>
 /// Applies the embedded, forward-only <c>NNNN_name.sql</c> scripts of the shared data block and of the service,
 /// each in its own transaction, under an advisory lock so that two instances starting together migrate once.
+/// <para>
+/// With an owner login (<see cref="SchemaOwnership"/>) the scripts run as the owner, and then the service's login (the
+/// role of <c>ConnectionStrings:Database</c>, which owns nothing) is given exactly what the code needs, again at every
+/// start so that new tables are covered: rows of every table to read, insert, update and delete, except the append-only
+/// tables (read and insert), and nothing on the migrations journal. Never TRUNCATE, and no DDL: altering a table,
+/// or switching off its triggers, takes its owner.
+/// </para>
 /// </summary>
-public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Assembly> scriptAssemblies, ILogger<MigrationRunner> logger)
+public sealed class MigrationRunner(
+    NpgsqlDataSource dataSource, IEnumerable<Assembly> scriptAssemblies, SchemaOwnership ownership, ILogger<MigrationRunner> logger)
     : IHostedService
 {
     // Any constant works; it only has to be the same for every instance of every service.
@@ -18,7 +34,8 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Ass
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var owner = ownership.OwnerConnectionString is { } asOwner ? NpgsqlDataSource.Create(asOwner) : null;
+        await using var connection = await (owner ?? dataSource).OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = MigrationLockKey }, cancellationToken: cancellationToken));
         try
         {
@@ -40,6 +57,11 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Ass
                 await transaction.CommitAsync(cancellationToken);
                 logger.LogInformation("Applied migration {Script}", script.Name);
             }
+
+            if (owner is not null)
+            {
+                await GrantServiceRoleAsync(connection, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Username!, cancellationToken);
+            }
         }
         finally
         {
@@ -48,6 +70,22 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Ass
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task GrantServiceRoleAsync(NpgsqlConnection connection, string serviceRole, CancellationToken cancellationToken)
+    {
+        var role = Quote(serviceRole);
+        var grants = $"""
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+            GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role};
+            REVOKE ALL ON schema_migrations FROM {role};
+            {string.Concat(ownership.AppendOnlyTables.Select(table => $"REVOKE UPDATE, DELETE ON {Quote(table)} FROM {role};\n"))}
+            """;
+        await connection.ExecuteAsync(new CommandDefinition(grants, cancellationToken: cancellationToken));
+    }
+
+    private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     /// <summary>Scripts ordered by assembly (shared block first) then by file name; the journal key is the resource name.</summary>
     private IEnumerable<(string Name, string Sql)> Scripts()

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Crowd.Data.Outbox;
 
 /// <summary>Runs a background pass again and again until the host stops; a failed pass is logged and tried again after a pause.</summary>
-internal static class BackgroundLoop
+public static class BackgroundLoop
 {
     public static async Task RepeatAsync(Func<CancellationToken, Task> pass, TimeSpan pauseAfterFailure, ILogger logger, string failure, CancellationToken stoppingToken)
     {

@@ -9,7 +9,7 @@ namespace Crowd.Payouts.Api;
 
 public sealed record AuditEventView(
     Guid EventId, DateTime At, string ActorId, string Role, string Action, string SubjectType, string SubjectId, string? Detail,
-    string Hash, string PreviousHash);
+    string Hash, string PreviousHash, string? Service);
 
 public static class AuditApi
 {
@@ -46,13 +46,15 @@ public static class AuditApi
         await using var work = await database.BeginAsync();
         var rows = (await work.QueryAsync<AuditEvent>(sql, new { afterSeq, subjectId, actorId, from, to, pageSize })).ToList();
         return new Page<AuditEventView>(
-            [.. rows.Select(e => new AuditEventView(e.EventId, e.At, e.ActorId, e.Role, e.Action, e.SubjectType, e.SubjectId, e.Detail, e.Hash, e.PreviousHash))],
+            [.. rows.Select(e => new AuditEventView(e.EventId, e.At, e.ActorId, e.Role, e.Action, e.SubjectType, e.SubjectId, e.Detail, e.Hash, e.PreviousHash, e.Service))],
             rows.Count == pageSize ? rows[^1].Seq.ToString(CultureInfo.InvariantCulture) : null);
     }
 
-    private static async Task<AuditVerification> VerifyAsync(Database database)
+    /// <summary>The chain's own links, then the chain against the latest signed checkpoint (read first: it can only be older).</summary>
+    private static async Task<AuditVerification> VerifyAsync(Database database, AuditCheckpoints checkpoints, CancellationToken cancellationToken)
     {
-        await using var work = await database.BeginAsync();
-        return await work.VerifyAuditChainAsync();
+        var file = checkpoints.Enabled ? await checkpoints.ReadLatestAsync(cancellationToken) : null;
+        await using var work = await database.BeginAsync(cancellationToken);
+        return await work.VerifyAuditChainAsync(file);
     }
 }

@@ -8,10 +8,14 @@ namespace Crowd.Payouts.Consumers;
 
 /// <summary>
 /// Every service's audited acts, this one's included, join the one chain here, many per transaction: the chain has one
-/// writer at a time, so each turn appends a whole batch (<see cref="AuditRecordedConsumerDefinition"/>).
+/// writer at a time, so each turn appends a whole batch (<see cref="AuditRecordedConsumerDefinition"/>). Only the acts
+/// their broker-checked sender may record join it (<see cref="AuditSenders"/>).
 /// </summary>
-public sealed class AuditRecordedConsumer(Database database) : InboxBatchConsumer<AuditRecorded>(database)
+public sealed class AuditRecordedConsumer(Database database, ILogger<AuditRecordedConsumer> logger) : InboxBatchConsumer<AuditRecorded>(database)
 {
+    protected override Task<IReadOnlyList<AuditRecorded>> AdmitAsync(UnitOfWork work, IReadOnlyList<ConsumeContext<AuditRecorded>> deliveries) =>
+        work.AdmitAsync(deliveries, logger);
+
     protected override Task HandleAsync(UnitOfWork work, IReadOnlyList<AuditRecorded> messages) => work.AppendAsync(messages);
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Crowd.Labels;
+using Crowd.ServiceDefaults;
 using Crowd.ServiceDefaults.Validation;
 using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
@@ -30,7 +31,9 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
     private readonly TaskLimits _limits;
     private readonly int _feeBasisPoints;
 
-    public SubmitBatchValidator(IOptions<PlatformOptions> platform)
+    /// <param name="platform">The operator's limits and fee.</param>
+    /// <param name="environment">Production refuses unsafe callbacks (<see cref="ProductionSafety.CallbackRefusal"/>); none: not Production.</param>
+    public SubmitBatchValidator(IOptions<PlatformOptions> platform, IHostEnvironment? environment = null)
     {
         var limits = _limits = new TaskLimits(platform.Value.MaxTasksPerItem, platform.Value.MaxTasksPerBatch);
         var feeBasisPoints = _feeBasisPoints = platform.Value.FeeBasisPoints;
@@ -50,7 +53,11 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
                 .WithErrorCode(ValidationFilter.Unprocessable);
         });
         RuleFor(b => b.GuidelinesUrl).MaximumLength(MaxUriLength).Must(BeAbsoluteUri!).When(b => b.GuidelinesUrl is not null).WithMessage("Must be an absolute URL.");
-        RuleFor(b => b.CallbackUrl).MaximumLength(MaxUriLength).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.");
+        RuleFor(b => b.CallbackUrl).MaximumLength(MaxUriLength).Must(BeAbsoluteUri!).When(b => b.CallbackUrl is not null).WithMessage("Must be an absolute URL.")
+            .DependentRules(() => RuleFor(b => b.CallbackUrl)
+                .Must(url => ProductionSafety.CallbackRefusal(new Uri(url!)) is null)
+                .WithMessage(b => ProductionSafety.CallbackRefusal(new Uri(b.CallbackUrl!)))
+                .When(b => b.CallbackUrl is not null && environment?.IsProduction() == true));
         RuleFor(b => b.Slicing).NotNull().SetValidator(new SlicingValidator());
         RuleFor(b => b.Redundancy).NotNull().DependentRules(() =>
         {

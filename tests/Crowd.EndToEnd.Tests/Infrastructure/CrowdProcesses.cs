@@ -19,11 +19,14 @@ public sealed class CrowdProcesses : IAsyncDisposable
     private readonly InfrastructureServers _servers;
     private readonly Dictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _ports = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _databases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Superuser, string Owner, string Service)> _databases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IDictionary<string, string>?> _settings = new(StringComparer.Ordinal);
     private readonly string _run = TestInfrastructure.UniqueName("e2e");
     private readonly string _logDirectory;
     private readonly string _keyFile;
+    private readonly string _auditKeyFile;
+    private readonly Dictionary<string, string> _brokerPasswords = Services.ToDictionary(
+        s => s, _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), StringComparer.Ordinal);
 
     private CrowdProcesses(InfrastructureServers servers)
     {
@@ -33,7 +36,13 @@ public sealed class CrowdProcesses : IAsyncDisposable
         _keyFile = Path.Combine(_logDirectory, "jwt.key");
         File.WriteAllText(_keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
         Tokens = TokenIssuer.FromKeyFile(_keyFile);
+        _auditKeyFile = Path.Combine(_logDirectory, "audit-checkpoint.key");
+        File.WriteAllText(_auditKeyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
+        AuditCheckpointFile = Path.Combine(_logDirectory, "audit-checkpoints.jsonl");
     }
+
+    /// <summary>Where payouts appends its signed checkpoints of the audit chain in this run.</summary>
+    public string AuditCheckpointFile { get; }
 
     public TokenIssuer Tokens { get; }
 
@@ -42,15 +51,25 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
     public Uri Gateway => new($"http://127.0.0.1:{_ports["Gateway"]}");
 
-    public string ConnectionString(string service) => _databases[ServiceOf(service)];
+    /// <summary>The service's database as the superuser: for tests that look inside it, or damage it on purpose.</summary>
+    public string ConnectionString(string service) => _databases[ServiceOf(service)].Superuser;
+
+    /// <summary>The service's database as the service itself logs in (a role that owns nothing).</summary>
+    public string ServiceConnectionString(string service) => _databases[ServiceOf(service)].Service;
 
     public int Port(string instance) => _ports[instance];
+
+    /// <summary>The run's RabbitMQ virtual host.</summary>
+    public string VirtualHost => _run;
 
     /// <summary>The instances of <paramref name="service"/>: its name, then <c>name.2</c>, <c>name.3</c>, ...</summary>
     public static IEnumerable<string> Instances(string service, int replicas) =>
         Enumerable.Range(1, replicas).Select(n => n == 1 ? service : $"{service}.{n}");
 
     private static string ServiceOf(string instance) => instance.Split('.')[0];
+
+    /// <summary>The service's broker login in this run: the run's name, a dot, the service's (payouts reads the part after the dot).</summary>
+    public string BrokerUser(string service) => $"{_run}.{service.ToLowerInvariant()}";
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -66,8 +85,12 @@ public sealed class CrowdProcesses : IAsyncDisposable
         await crowd._servers.CreateVirtualHostAsync(crowd._run);
         foreach (var service in Services)
         {
+            await crowd._servers.CreateUserAsync(crowd.BrokerUser(service), crowd._brokerPasswords[service], crowd._run);
+        }
+        foreach (var service in Services)
+        {
             var database = $"{crowd._run}_{service.ToLowerInvariant()}";
-            crowd._databases[service] = await crowd._servers.CreateDatabaseAsync(database);
+            crowd._databases[service] = await crowd._servers.CreateServiceDatabaseAsync(database);
         }
 
         var instances = Services.SelectMany(s => Instances(s, replicas)).ToList();
@@ -130,13 +153,16 @@ public sealed class CrowdProcesses : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (service != "Gateway")
         {
-            start.Environment["ConnectionStrings__Database"] = _databases[service];
+            start.Environment["ConnectionStrings__Database"] = _databases[service].Service;
+            start.Environment["ConnectionStrings__Migrations"] = _databases[service].Owner;
             start.Environment["RabbitMq__Host"] = _servers.RabbitHost;
             start.Environment["RabbitMq__Port"] = _servers.RabbitPort.ToString(CultureInfo.InvariantCulture);
             start.Environment["RabbitMq__VirtualHost"] = _run;
-            start.Environment["RabbitMq__Username"] = _servers.RabbitUser;
-            start.Environment["RabbitMq__Password"] = _servers.RabbitPassword;
+            start.Environment["RabbitMq__Username"] = BrokerUser(service);
+            start.Environment["RabbitMq__Password"] = _brokerPasswords[service];
             start.Environment["Auth__SigningKeyFile"] = _keyFile;
+            start.Environment["Audit__File"] = AuditCheckpointFile;
+            start.Environment["Audit__KeyFile"] = _auditKeyFile;
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -223,10 +249,14 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
         foreach (var database in _databases.Keys.Select(s => $"{_run}_{s.ToLowerInvariant()}"))
         {
-            await _servers.DropDatabaseAsync(database);
+            await _servers.DropServiceDatabaseAsync(database);
         }
 
         await _servers.DeleteVirtualHostAsync(_run);
+        foreach (var service in Services)
+        {
+            await _servers.DeleteUserAsync(BrokerUser(service));
+        }
     }
 
     private static string BuildConfiguration =>

@@ -71,6 +71,38 @@ public sealed class SubmitBatchValidatorTests
         Assert.That(Errors(Validator.Validate(request)).Keys, Does.Contain("goldItems[0].sliceCount"));
     }
 
+    [TestCase("http://hooks.example.org/crowd", "https")]
+    [TestCase("https://127.0.0.1/hook", "this machine")]
+    [TestCase("https://localhost:8443/hook", "this machine")]
+    [TestCase("https://10.1.2.3/hook", "private")]
+    [TestCase("https://192.168.0.10/hook", "private")]
+    [TestCase("https://169.254.169.254/latest/meta-data", "private")]
+    [TestCase("https://[::1]/hook", "this machine")]
+    [TestCase("https://[fd00::1]/hook", "private")]
+    public void Validate_InProduction_AnUnsafeCallbackUrl_IsRefusedNamingIt(string url, string reason)
+    {
+        var production = new SubmitBatchValidator(
+            Microsoft.Extensions.Options.Options.Create(new PlatformOptions()),
+            new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Production" });
+        var request = Series(10, items: 1) with { CallbackUrl = url };
+
+        var errors = Errors(production.Validate(request));
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "CallbackUrl" }));
+        Assert.That(errors["CallbackUrl"].Single().ErrorMessage, Does.Contain(reason));
+        Assert.That(Validator.Validate(request).IsValid, Is.True, "outside Production the same URL is taken (local development)");
+    }
+
+    [Test]
+    public void Validate_InProduction_AnHttpsCallbackOnThePublicInternet_IsTaken()
+    {
+        var production = new SubmitBatchValidator(
+            Microsoft.Extensions.Options.Options.Create(new PlatformOptions()),
+            new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Production" });
+
+        Assert.That(production.Validate(Series(10, items: 1) with { CallbackUrl = "https://hooks.example.org/crowd" }).IsValid, Is.True);
+    }
+
     [Test]
     public void Validate_MaxCostBeyondALong_Is422NamingThePrice()
     {

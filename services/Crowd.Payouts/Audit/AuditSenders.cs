@@ -1,0 +1,71 @@
+using Crowd.Contracts.Audit;
+using Crowd.Data;
+using Crowd.Data.Messaging;
+using Crowd.ServiceDefaults.Observability;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Crowd.Payouts.Audit;
+
+/// <summary>
+/// Which service may record which act. An audit event joins the chain only when the broker-checked sender of its
+/// delivery (<see cref="Senders.SenderOf"/>: the service's own broker user, named after it, optionally after a
+/// deployment's prefix and a dot: <c>slicing</c>, <c>staging.slicing</c>) is a service that does that act; anything else (no sender, another login, a service recording an act that is not its own) is kept in
+/// <c>audit_refused</c> with the reason, logged as a warning and counted (<c>crowd_audit_refused_total</c>), and never
+/// chained. Nothing is lost: a refused event is evidence of a misconfigured or hostile publisher, for an operator.
+/// </summary>
+public static class AuditSenders
+{
+    /// <summary>Each service's acts, by action or action prefix (<c>area.</c>); a new audited act is added here.</summary>
+    private static readonly Dictionary<string, string[]> ActsOf = new(StringComparer.Ordinal)
+    {
+        ["slicing"] = ["batch."],
+        ["assignment"] = ["content.disclosed", "worker.", "qualification."],
+        ["consensus"] = ["content.disclosed", "qa."],
+        ["payouts"] = ["money."],
+    };
+
+    private static readonly System.Diagnostics.Metrics.Counter<long> Refused =
+        CrowdMeter.Meter.CreateCounter<long>("crowd.audit.refused", description: "Audit events refused for their sender");
+
+    /// <summary>The service a broker user is: its name after the last dot.</summary>
+    public static string? ServiceOf(string? sender) => sender?[(sender.LastIndexOf('.') + 1)..];
+
+    /// <summary>Why <paramref name="sender"/> may not record <paramref name="action"/>; null when it may.</summary>
+    public static string? RefusalOf(string? sender, string action) =>
+        ServiceOf(sender) is not { } service ? "the delivery names no sender (no AMQP user_id)"
+        : !ActsOf.TryGetValue(service, out var acts) ? $"'{sender}' is not a service of the platform"
+        : acts.Any(act => act.EndsWith('.') ? action.StartsWith(act, StringComparison.Ordinal) : action == act) ? null
+        : $"service '{service}' does not record '{action}'";
+
+    /// <summary>The deliveries' events that may join the chain, each stamped with its sender; the others recorded as refused.</summary>
+    public static async Task<IReadOnlyList<AuditRecorded>> AdmitAsync(
+        this UnitOfWork work, IReadOnlyList<ConsumeContext<AuditRecorded>> deliveries, ILogger logger)
+    {
+        var admitted = new List<AuditRecorded>(deliveries.Count);
+        foreach (var delivery in deliveries)
+        {
+            var sender = delivery.SenderOf();
+            var recorded = delivery.Message;
+            if (RefusalOf(sender, recorded.Action) is not { } reason)
+            {
+                admitted.Add(recorded with { Service = ServiceOf(sender) });
+                continue;
+            }
+
+            logger.LogWarning("Audit event {EventId} ({Action}) refused: {Reason}", recorded.EventId, recorded.Action, reason);
+            Refused.Add(1, new KeyValuePair<string, object?>("sender", sender ?? "none"));
+            await work.ExecuteAsync("""
+                INSERT INTO audit_refused (message_id, event_id, sender, action, event, reason)
+                VALUES (@messageId, @EventId, @sender, @Action, @event::jsonb, @reason)
+                ON CONFLICT (message_id) DO NOTHING
+                """, new
+            {
+                messageId = delivery.MessageId, recorded.EventId, sender, recorded.Action,
+                @event = System.Text.Json.JsonSerializer.Serialize(recorded, System.Text.Json.JsonSerializerOptions.Web), reason,
+            });
+        }
+
+        return admitted;
+    }
+}
