@@ -34,6 +34,10 @@ internal static class MedicalCrowdSimulator
             ("dynamic one-coin, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.Platform)),
             ("dynamic confusion matrix, min 2, max 7, 0.95 + suspension", (rng, w) => Dynamic(rng, w, 2, confusion: true, Suspension.Platform)),
             ("dynamic one-coin, min 2, max 7, 0.95 + point-estimate suspension", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.PointEstimate)),
+            ("dynamic one-coin, min 2, max 7, 0.95 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.Platform, revisit: true)),
+            ("dynamic one-coin, min 1, max 7, 0.95 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true)),
+            ("dynamic one-coin, min 2, max 7, 0.9 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9)),
+            ("dynamic one-coin, min 1, max 7, 0.9 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9)),
         };
 
         var totals = new PolicyResult[policies.Length];
@@ -100,57 +104,95 @@ internal static class MedicalCrowdSimulator
         return new PolicyResult(TaskCount, correct, TaskCount * k, pool.Gold, 0, pool.SuspendedByTrueAccuracy());
     }
 
-    private static PolicyResult Dynamic(Random rng, World world, int min, bool confusion, Suspension? suspension = null)
+    /// <summary>
+    /// Dynamic redundancy: each task is decided online as its annotations come. With <paramref name="revisit"/>, once every
+    /// task is decided, Dawid-Skene over the whole batch (started from the learned accuracies) disputes labels
+    /// (<see cref="Revisit"/>); a disputed task gets one more annotation, up to max + 2, and is decided again with what is
+    /// known then, or goes to QA (counted as escalated, and right) with its budget spent; repeated until nothing changes.
+    /// </summary>
+    private static PolicyResult Dynamic(
+        Random rng, World world, int min, bool confusion, Suspension? suspension = null, bool revisit = false, double threshold = 0.95)
     {
-        var policy = new DecisionPolicy(min, 7, 0.95);
+        const int Max = 7;
         var pool = new WorkerPool(rng, world, confusion, suspension);
         var reliability = pool.Reliability;
 
         // Running class prevalence from finalized labels (Dirichlet(1) start), as the service can track per batch.
         var classCounts = Enumerable.Repeat(1.0, Classes).ToArray();
         var annotations = 0;
-        var correct = 0;
-        var escalated = 0;
-        var votes = new List<Vote>(7);
-        var voters = new List<int>(7);
-        for (var i = 0; i < TaskCount; i++)
+        var votes = Enumerable.Range(0, TaskCount).Select(_ => new List<(int Worker, int Label)>()).ToArray();
+        var decided = new int[TaskCount];
+        var escalated = new bool[TaskCount];
+
+        void Decide(int i, int budget)
         {
-            votes.Clear();
-            voters.Clear();
             var total = classCounts.Sum();
             var prior = classCounts.Select(c => c / total).ToArray();
-            TaskDecision decision;
-            do
+            var policy = new DecisionPolicy(Math.Min(min, budget), budget, threshold);
+            while (true)
             {
-                var w = pool.Next(voters);
-                var label = world.Answer(rng, w, world.Truth[i]);
+                var decision = OnlineDecision.Decide([.. votes[i].Select(v => new Vote(v.Label, reliability[v.Worker]))], Classes, policy, prior);
+                if (decision.Outcome != DecisionOutcome.More)
+                {
+                    decided[i] = decision.Candidate;
+                    escalated[i] = decision.Outcome == DecisionOutcome.Escalate;
+                    if (!escalated[i])
+                    {
+                        var posterior = decision.Posterior.ToArray();
+                        foreach (var (worker, label) in votes[i])
+                        {
+                            pool.Update(worker, reliability[worker].Observe(label, posterior));
+                        }
+
+                        for (var c = 0; c < Classes; c++)
+                        {
+                            classCounts[c] += posterior[c];
+                        }
+                    }
+
+                    return;
+                }
+
+                var w = pool.Next(votes[i].Select(v => v.Worker).ToHashSet());
+                votes[i].Add((w, world.Answer(rng, w, world.Truth[i])));
                 annotations++;
-                voters.Add(w);
-                votes.Add(new Vote(label, reliability[w]));
-                decision = OnlineDecision.Decide(votes, Classes, policy, prior);
-            }
-            while (decision.Outcome == DecisionOutcome.More);
-
-            correct += decision.Candidate == world.Truth[i] ? 1 : 0;
-            if (decision.Outcome == DecisionOutcome.Escalate)
-            {
-                escalated++;
-                continue;
-            }
-
-            var posterior = decision.Posterior.ToArray();
-            for (var v = 0; v < votes.Count; v++)
-            {
-                pool.Update(voters[v], reliability[voters[v]].Observe(votes[v].Label, posterior));
-            }
-
-            for (var c = 0; c < Classes; c++)
-            {
-                classCounts[c] += posterior[c];
             }
         }
 
-        return new PolicyResult(TaskCount, correct, annotations, pool.Gold, escalated, pool.SuspendedByTrueAccuracy());
+        for (var i = 0; i < TaskCount; i++)
+        {
+            Decide(i, Max);
+        }
+
+        while (revisit)
+        {
+            var batch = CrowdLabels.Create(
+                TaskCount, WorkerCount, Classes,
+                [.. votes.SelectMany((v, i) => v.Select(_ => i))], [.. votes.SelectMany(v => v.Select(x => x.Worker))], [.. votes.SelectMany(v => v.Select(x => x.Label))]);
+            var open = decided.Select((label, i) => escalated[i] ? -1 : label).ToArray();
+            var disputed = Revisit.Dispute(batch, open, [.. reliability.Select(r => r.ExpectedAccuracy(Classes, Prevalence))]);
+            if (disputed.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var d in disputed)
+            {
+                if (votes[d.Item].Count >= Max + 2)
+                {
+                    escalated[d.Item] = true;
+                    continue;
+                }
+
+                var w = pool.Next(votes[d.Item].Select(v => v.Worker).ToHashSet());
+                votes[d.Item].Add((w, world.Answer(rng, w, world.Truth[d.Item])));
+                annotations++;
+                Decide(d.Item, Max + 2);
+            }
+        }
+
+        var correct = Enumerable.Range(0, TaskCount).Count(i => decided[i] == world.Truth[i]);
+        return new PolicyResult(TaskCount, correct, annotations, pool.Gold, escalated.Count(e => e), pool.SuspendedByTrueAccuracy());
     }
 
     /// <summary>
@@ -168,7 +210,7 @@ internal static class MedicalCrowdSimulator
 
         public int Gold { get; private set; }
 
-        public int Next(ICollection<int> taken)
+        public int Next(HashSet<int> taken)
         {
             while (true)
             {

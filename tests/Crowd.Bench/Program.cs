@@ -15,6 +15,8 @@ return name switch
     "ds-memory" => SpeedBench.Memory(),
     "quality" => QualityBench.Run(dataRoot),
     "simulate" => MedicalCrowdSimulator.Run(),
+    "six-workers" => SixWorkerBatchSimulator.Run(),
+    "revisit-speed" => RevisitSpeedBench.Run(),
     "smoothing" => SmoothingBench.Run(dataRoot),
     "write-synthetic" => WriteSynthetic(args.Length > 1 ? args[1] : "synthetic"),
     "relay-lag" => await RelayLagBenchmark.RunAsync(),
@@ -38,7 +40,7 @@ static int WriteSynthetic(string prefix)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export | claims-scale [open tasks...]\n" +
+    Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | six-workers | revisit-speed | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export | claims-scale [open tasks...]\n" +
         "       | load [--workers 500] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--items 20000] [--raw-tasks 150000] [--gateway URL] [--key-file F]\n" +
         "       | raw-claims [--workers N] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--raw-tasks 150000]");
     return 2;

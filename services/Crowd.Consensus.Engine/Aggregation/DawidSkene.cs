@@ -16,7 +16,7 @@ public static class DawidSkene
         var k = data.ClassCount;
         var estimatePrior = options.EstimateClassPrior ?? true;
         var gold = options.GoldArray(data.ItemCount, k);
-        var t = EmCommon.VoteShares(data, gold);
+        var t = EmCommon.Start(data, gold, options);
         var logPrior = new double[k];
         var priorSums = new double[k];
         // Layout [worker][observed][true]: one observation reads (and adds) K contiguous values.

@@ -7,6 +7,10 @@ internal static class EmCommon
     public const double MinProbability = 1e-300;
 
     /// <summary>Initial posteriors: each item's vote shares (uniform without votes), gold items one-hot.</summary>
+    /// <summary>Where EM starts: each item's vote shares, or its posterior under <see cref="EmOptions.InitialAccuracy"/> when given.</summary>
+    public static double[] Start(CrowdLabels data, int[] gold, EmOptions options) =>
+        options.InitialAccuracy is { } accuracy ? WeightedShares(data, gold, accuracy) : VoteShares(data, gold);
+
     public static double[] VoteShares(CrowdLabels data, int[] gold)
     {
         var k = data.ClassCount;
@@ -32,6 +36,58 @@ internal static class EmCommon
             for (var r = start[i]; r < start[i + 1]; r++)
             {
                 row[labels[r]] += 1.0 / n;
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>
+    /// Each item's posterior with a uniform prior when worker w answers right with probability accuracy[w] (clamped to
+    /// [0.01, 0.99]) and otherwise picks any other class alike.
+    /// </summary>
+    private static double[] WeightedShares(CrowdLabels data, int[] gold, IReadOnlyList<double> accuracy)
+    {
+        if (accuracy.Count != data.WorkerCount)
+        {
+            throw new ArgumentException($"initial accuracy has {accuracy.Count} entries for {data.WorkerCount} workers");
+        }
+
+        var k = data.ClassCount;
+        var t = new double[data.ItemCount * k];
+        var start = data.ItemStartArray;
+        var labels = data.LabelArray;
+        var workers = data.WorkerArray;
+        for (var i = 0; i < data.ItemCount; i++)
+        {
+            var row = t.AsSpan(i * k, k);
+            if (gold[i] >= 0)
+            {
+                row[gold[i]] = 1;
+                continue;
+            }
+
+            for (var r = start[i]; r < start[i + 1]; r++)
+            {
+                var a = Math.Clamp(accuracy[workers[r]], 0.01, 0.99);
+                var wrong = Math.Log((1 - a) / (k - 1));
+                for (var c = 0; c < k; c++)
+                {
+                    row[c] += c == labels[r] ? Math.Log(a) : wrong;
+                }
+            }
+
+            var max = row.ToArray().Max();
+            var sum = 0.0;
+            for (var c = 0; c < k; c++)
+            {
+                row[c] = Math.Exp(row[c] - max);
+                sum += row[c];
+            }
+
+            for (var c = 0; c < k; c++)
+            {
+                row[c] /= sum;
             }
         }
 

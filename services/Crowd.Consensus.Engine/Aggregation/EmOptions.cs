@@ -27,6 +27,13 @@ public sealed record EmOptions
     /// </summary>
     public bool? EstimateClassPrior { get; init; }
 
+    /// <summary>
+    /// Optional starting accuracy per worker (length = worker count): the first M-step then starts from each item's
+    /// posterior under these one-coin accuracies instead of from its vote shares, so what a platform already knows of its
+    /// workers is where EM starts (revisiting a batch's decisions, <see cref="Online.Revisit"/>).
+    /// </summary>
+    public IReadOnlyList<double>? InitialAccuracy { get; init; }
+
     public static EmOptions Default { get; } = new();
 
     internal int[] GoldArray(int itemCount, int classCount)

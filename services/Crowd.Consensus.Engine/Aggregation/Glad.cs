@@ -17,7 +17,7 @@ public static class Glad
         options ??= EmOptions.Default;
         var k = data.ClassCount;
         var gold = options.GoldArray(data.ItemCount, k);
-        var t = EmCommon.VoteShares(data, gold);
+        var t = EmCommon.Start(data, gold, options);
         var logPrior = new double[k];
         var alpha = new double[data.WorkerCount];
         var b = new double[data.ItemCount];

@@ -12,7 +12,7 @@ public static class OneCoinDawidSkene
         options ??= EmOptions.Default;
         var k = data.ClassCount;
         var gold = options.GoldArray(data.ItemCount, k);
-        var t = EmCommon.VoteShares(data, gold);
+        var t = EmCommon.Start(data, gold, options);
         var logPrior = new double[k];
         var accuracy = new double[data.WorkerCount];
         var logRight = new double[data.WorkerCount];
