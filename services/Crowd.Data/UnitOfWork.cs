@@ -1,3 +1,4 @@
+using Crowd.Data.Observability;
 using Crowd.Data.Outbox;
 using Dapper;
 using Npgsql;
@@ -11,6 +12,8 @@ namespace Crowd.Data;
 public sealed class UnitOfWork : IAsyncDisposable
 {
     private readonly List<OutgoingMessage> _outgoing = [];
+    private readonly Dictionary<string, long> _writtenByType = new(StringComparer.Ordinal);
+    private readonly List<Action> _afterCommit = [];
     private readonly OutboxSignal? _signal;
     private readonly CancellationToken _cancellationToken;
     private bool _flushed;
@@ -49,6 +52,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// </summary>
     public async Task FlushOutboxAsync()
     {
+        CountWritten();
         _flushed |= await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
         _outgoing.Clear();
     }
@@ -70,11 +74,35 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async Task CommitAsync()
     {
+        CountWritten();
         var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken) | _flushed;
         await Transaction.CommitAsync(_cancellationToken);
         if (wrote)
         {
             _signal?.Committed();
+        }
+
+        // Counted once committed: a handler rolled back, or retried after a failure, does not count its messages again.
+        foreach (var (type, count) in _writtenByType)
+        {
+            CrowdMetrics.MessagesCommitted.Add(count, new KeyValuePair<string, object?>("type", type));
+        }
+
+        foreach (var action in _afterCommit)
+        {
+            action();
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> once this unit of work has committed (a metric of what it did); never if it rolls back.</summary>
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    private void CountWritten()
+    {
+        foreach (var outgoing in _outgoing)
+        {
+            var type = outgoing.Message.GetType().Name;
+            _writtenByType[type] = _writtenByType.GetValueOrDefault(type) + 1;
         }
     }
 

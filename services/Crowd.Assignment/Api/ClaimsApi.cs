@@ -7,6 +7,7 @@ using Crowd.Contracts.Annotations;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using Crowd.Data.Audit;
+using Crowd.Data.Observability;
 using Crowd.ServiceDefaults.Auth;
 using Crowd.ServiceDefaults.Errors;
 using Crowd.ServiceDefaults.Throttling;
@@ -66,15 +67,26 @@ public static class ClaimsApi
         var claimed = await work.ClaimNextAsync(workerId, lease.Value.Duration, maxOpenClaims);
         if (claimed is null)
         {
-            return await work.FindStandingAsync(workerId) switch
+            var standing = await work.FindStandingAsync(workerId);
+            var outcome = standing switch
             {
-                null => throw new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first."),
-                { Status: "suspended" } => throw new ConflictException($"Worker {workerId} is suspended and gets no tasks."),
-                { OpenClaims: var open } when open >= maxOpenClaims => throw new ConflictException(
-                    $"Worker {workerId} holds {open} open claims, the most at once: submit or release one first.", "claim-limit"),
+                null => "no-profile",
+                { Status: "suspended" } => "suspended",
+                { OpenClaims: var open } when open >= maxOpenClaims => "claim-limit",
+                _ => "none",
+            };
+            CrowdMetrics.Claims.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+            return outcome switch
+            {
+                "no-profile" => throw new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first."),
+                "suspended" => throw new ConflictException($"Worker {workerId} is suspended and gets no tasks."),
+                "claim-limit" => throw new ConflictException(
+                    $"Worker {workerId} holds {standing!.OpenClaims} open claims, the most at once: submit or release one first.", "claim-limit"),
                 _ => Results.NoContent(),
             };
         }
+
+        work.AfterCommit(() => CrowdMetrics.Claims.Add(1, new KeyValuePair<string, object?>("outcome", claimed.IsExamQuestion ? "exam-question" : "claimed")));
 
         // The answer hands the worker a reference to patient data: the disclosure commits with the claim, or neither does.
         work.Audit(

@@ -110,6 +110,7 @@ public static class MessagingExtensions
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<OutboxNotifier>();
         builder.Services.AddHostedService<OutboxPruner>();
+        builder.Services.AddHostedService<OutboxGauges>();
         return builder;
     }
 }

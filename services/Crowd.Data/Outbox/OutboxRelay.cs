@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Crowd.Data.Messaging;
+using Crowd.Data.Observability;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -166,6 +167,8 @@ public sealed class OutboxRelay(
 
         var parked = failed.Count > 0 ? await RecordFailuresAsync(connection, transaction, failed, cancellationToken) : [];
         await transaction.CommitAsync(cancellationToken);
+        CrowdMetrics.OutboxPublished.Add(sent.Length);
+        CrowdMetrics.OutboxParked.Add(parked.Count);
 
         foreach (var failure in failed)
         {

@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Crowd.Contracts.Audit;
 using Crowd.Data;
+using Crowd.Data.Observability;
 
 namespace Crowd.Payouts.Audit;
 
@@ -116,6 +117,7 @@ public static class AuditChain
             hashes,
             services = fresh.Select(e => e.Service).ToArray(),
         });
+        work.AfterCommit(() => CrowdMetrics.AuditAppended.Add(fresh.Count));
     }
 
     /// <summary>The hash an event must carry after <paramref name="previousHash"/>.</summary>

@@ -1,7 +1,7 @@
 using Crowd.Contracts.Audit;
 using Crowd.Data;
 using Crowd.Data.Messaging;
-using Crowd.ServiceDefaults.Observability;
+using Crowd.Data.Observability;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -24,9 +24,6 @@ public static class AuditSenders
         ["consensus"] = ["content.disclosed", "qa."],
         ["payouts"] = ["money."],
     };
-
-    private static readonly System.Diagnostics.Metrics.Counter<long> Refused =
-        CrowdMeter.Meter.CreateCounter<long>("crowd.audit.refused", description: "Audit events refused for their sender");
 
     /// <summary>The service a broker user is: its name after the last dot.</summary>
     public static string? ServiceOf(string? sender) => sender?[(sender.LastIndexOf('.') + 1)..];
@@ -54,7 +51,7 @@ public static class AuditSenders
             }
 
             logger.LogWarning("Audit event {EventId} ({Action}) refused: {Reason}", recorded.EventId, recorded.Action, reason);
-            Refused.Add(1, new KeyValuePair<string, object?>("sender", sender ?? "none"));
+            CrowdMetrics.AuditRefused.Add(1, new KeyValuePair<string, object?>("sender", sender ?? "none"));
             await work.ExecuteAsync("""
                 INSERT INTO audit_refused (message_id, event_id, sender, action, event, reason)
                 VALUES (@messageId, @EventId, @sender, @Action, @event::jsonb, @reason)

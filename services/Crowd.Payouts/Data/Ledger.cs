@@ -1,4 +1,5 @@
 using Crowd.Data;
+using Crowd.Data.Observability;
 using Crowd.Data.Audit;
 using Crowd.Payouts.Domain;
 
@@ -124,6 +125,7 @@ public static class Ledger
             _ => ("ledger-transaction", transactionId.ToString()),
         };
         var legs = string.Join(", ", entries.Select(e => $"{e.Account.Id} {e.AmountCents:+0;-0}"));
+        work.AfterCommit(() => CrowdMetrics.LedgerPostings.Add(1, new KeyValuePair<string, object?>("kind", movement.Kind)));
         work.Audit(
             movement.Actor ?? AuditActor.System, $"money.{movement.Kind}", subjectType, subjectId,
             $"{movement.IdempotencyKey}: {legs}{(movement.Description is null ? "" : $" ({movement.Description})")}");

@@ -34,9 +34,13 @@ public sealed record LoadSettings
 
     public int WorkersFor(bool claimsOnly) => Workers ?? (claimsOnly ? ClaimWorkers : PairWorkers);
 
+    public static CommandSyntax Syntax { get; } = new(
+        "load|raw-claims [--workers N] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--items 20000] [--raw-tasks 150000] [--gateway URL] [--key-file F]",
+        ["workers", "connections", "seconds", "warmup", "items", "raw-tasks", "gateway", "key-file"], Flags: ["claims-only"]);
+
     public static LoadSettings Parse(IReadOnlyList<string> args)
     {
-        var line = CommandLine.Parse(args);
+        var line = CommandLine.Parse(args, Syntax);
         var defaults = new LoadSettings();
         var settings = new LoadSettings
         {
@@ -44,7 +48,7 @@ public sealed record LoadSettings
             Connections = line.Number("connections", defaults.Connections),
             Measured = TimeSpan.FromSeconds(line.Number("seconds", (int)defaults.Measured.TotalSeconds)),
             Warmup = TimeSpan.FromSeconds(line.Number("warmup", (int)defaults.Warmup.TotalSeconds)),
-            ClaimsOnly = line.One("claims-only") == "true",
+            ClaimsOnly = line.Flag("claims-only"),
             Items = line.Number("items", defaults.Items),
             RawTasks = line.Number("raw-tasks", defaults.RawTasks),
             Gateway = line.One("gateway") is { } gateway ? new Uri(gateway) : defaults.Gateway,

@@ -20,7 +20,7 @@ public class AggregateCommandTests
     [TestCase("glad")]
     public void Run_DawidSkene1979_OneRowPerPatientInItemOrder(string method)
     {
-        var (code, stdout, stderr) = CliRunner.Run(AggregateCommand.Run, "--method", method, "--input", RepositoryData.Path("ds1979", "labels.csv"));
+        var (code, stdout, stderr) = CliRunner.Run("aggregate", "--method", method, "--input", RepositoryData.Path("ds1979", "labels.csv"));
 
         Assert.That(code, Is.EqualTo(0), stderr);
         var lines = stdout.TrimEnd('\n').Split('\n');
@@ -36,7 +36,7 @@ public class AggregateCommandTests
         var labels = _files.File("l.csv", "item,worker,label\na,w1,x\na,w2,x\na,w3,y\nb,w1,y\nb,w2,y\nb,w3,y\nc,w1,x\n");
         var truth = _files.File("t.csv", "item,truth\na,x\nb,x\nz,y\n");
 
-        var (code, stdout, stderr) = CliRunner.Run(AggregateCommand.Run, "--method", "mv", "--input", labels, "--truth", truth);
+        var (code, stdout, stderr) = CliRunner.Run("aggregate", "--method", "mv", "--input", labels, "--truth", truth);
 
         Assert.That(code, Is.EqualTo(0));
         Assert.That(stdout, Is.EqualTo("item,label,confidence\na,x,0.666667\nb,y,1\nc,x,1\n"));
@@ -49,7 +49,7 @@ public class AggregateCommandTests
         var labels = _files.File("l.csv", "item,worker,label\n1,w1,x\n1,w2,x\n2,w1,y\n2,w2,x\n");
         var gold = _files.File("g.csv", "item,label\n1,y\n");
 
-        var (code, stdout, _) = CliRunner.Run(AggregateCommand.Run, "--method", "ds", "--input", labels, "--gold", gold);
+        var (code, stdout, _) = CliRunner.Run("aggregate", "--method", "ds", "--input", labels, "--gold", gold);
 
         Assert.That(code, Is.EqualTo(0));
         Assert.That(stdout.Split('\n')[1], Is.EqualTo("1,y,1"));
@@ -62,7 +62,7 @@ public class AggregateCommandTests
     [TestCase("item,worker,label\n\"1,a,b\n", "unterminated quoted field")]
     public void Run_BadInput_ExitsTwoWithOneLine(string content, string message)
     {
-        var (code, stdout, stderr) = CliRunner.Run(AggregateCommand.Run, "--method", "ds", "--input", _files.File("bad.csv", content));
+        var (code, stdout, stderr) = CliRunner.Run("aggregate", "--method", "ds", "--input", _files.File("bad.csv", content));
 
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stdout, Is.Empty);
@@ -76,9 +76,9 @@ public class AggregateCommandTests
     {
         var file = _files.File("ok.csv", "item,worker,label\n1,a,b\n");
 
-        Assert.That(CliRunner.Run(AggregateCommand.Run, "--method", "em", "--input", file).Code, Is.EqualTo(2));
-        Assert.That(CliRunner.Run(AggregateCommand.Run, "--method", "ds", "--input", "/missing.csv").Code, Is.EqualTo(2));
-        Assert.That(CliRunner.Run(AggregateCommand.Run, "--method", "ds", "--input", file, "--truth", "/missing.csv").Code, Is.EqualTo(2));
-        Assert.That(CliRunner.Run(AggregateCommand.Run, "--method", "ds", "--input", file, "--extra", "1").Code, Is.EqualTo(2));
+        Assert.That(CliRunner.Run("aggregate", "--method", "em", "--input", file).Code, Is.EqualTo(2));
+        Assert.That(CliRunner.Run("aggregate", "--method", "ds", "--input", "/missing.csv").Code, Is.EqualTo(2));
+        Assert.That(CliRunner.Run("aggregate", "--method", "ds", "--input", file, "--truth", "/missing.csv").Code, Is.EqualTo(2));
+        Assert.That(CliRunner.Run("aggregate", "--method", "ds", "--input", file, "--extra", "1").Code, Is.EqualTo(2));
     }
 }

@@ -37,7 +37,7 @@ public class AgreementCommandTests
             }
         }
 
-        var (code, stdout, stderr) = CliRunner.Run(AgreementCommand.Run, "--metric", "fleiss", "--input", _files.File("fleiss.csv", csv.ToString()));
+        var (code, stdout, stderr) = CliRunner.Run("agreement", "--metric", "fleiss", "--input", _files.File("fleiss.csv", csv.ToString()));
 
         Assert.That(code, Is.EqualTo(0), stderr);
         using var json = JsonDocument.Parse(stdout);
@@ -77,7 +77,7 @@ public class AgreementCommandTests
             }
         }
 
-        var (code, stdout, stderr) = CliRunner.Run(AgreementCommand.Run, "--metric", metric, "--input", _files.File("k.csv", csv.ToString()));
+        var (code, stdout, stderr) = CliRunner.Run("agreement", "--metric", metric, "--input", _files.File("k.csv", csv.ToString()));
 
         Assert.That(code, Is.EqualTo(0), stderr);
         using var json = JsonDocument.Parse(stdout);
@@ -105,7 +105,7 @@ public class AgreementCommandTests
             }
         }
 
-        var (code, stdout, _) = CliRunner.Run(AgreementCommand.Run, "--metric", "cohen-linear", "--input", _files.File("sf.csv", csv.ToString()));
+        var (code, stdout, _) = CliRunner.Run("agreement", "--metric", "cohen-linear", "--input", _files.File("sf.csv", csv.ToString()));
 
         Assert.That(code, Is.EqualTo(0));
         using var json = JsonDocument.Parse(stdout);
@@ -123,7 +123,7 @@ public class AgreementCommandTests
     [TestCase("item,worker,label\n1,a,1\n", "kappa", "unknown metric")]
     public void Run_BadInput_ExitsTwoWithOneLine(string content, string metric, string message)
     {
-        var (code, stdout, stderr) = CliRunner.Run(AgreementCommand.Run, "--metric", metric, "--input", _files.File("bad.csv", content));
+        var (code, stdout, stderr) = CliRunner.Run("agreement", "--metric", metric, "--input", _files.File("bad.csv", content));
 
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stdout, Is.Empty);
@@ -134,8 +134,8 @@ public class AgreementCommandTests
     [Test]
     public void Run_MissingFileOrOption_ExitsTwoWithOneLine()
     {
-        var missing = CliRunner.Run(AgreementCommand.Run, "--metric", "fleiss", "--input", "/no/such/file.csv");
-        var noInput = CliRunner.Run(AgreementCommand.Run, "--metric", "fleiss");
+        var missing = CliRunner.Run("agreement", "--metric", "fleiss", "--input", "/no/such/file.csv");
+        var noInput = CliRunner.Run("agreement", "--metric", "fleiss");
 
         Assert.That(missing.Code, Is.EqualTo(2));
         Assert.That(missing.Err, Does.Contain("file not found"));

@@ -1,3 +1,4 @@
+using Crowd.Cli.Commands;
 using System.Text;
 
 namespace Crowd.Consensus.Engine.Tests.Cli;
@@ -16,7 +17,8 @@ internal sealed class CliRunner
         return path;
     }
 
-    public static (int Code, string Out, string Err) Run(Func<string[], int> command, params string[] args)
+    /// <summary>Runs <c>crowd-cli</c> with <paramref name="args"/> (the command first), as its Program does.</summary>
+    public static (int Code, string Out, string Err) Run(params string[] args)
     {
         var stdout = Console.Out;
         var stderr = Console.Error;
@@ -26,7 +28,7 @@ internal sealed class CliRunner
         {
             Console.SetOut(o);
             Console.SetError(e);
-            var code = command(args);
+            var code = CliCommands.RunAsync(args).GetAwaiter().GetResult();
             return (code, o.ToString(), e.ToString());
         }
         finally

@@ -18,22 +18,22 @@ public static class AggregateCommand
     /// <summary>Per-worker confusion matrices grow with the square of the class count; beyond this the input is not classification.</summary>
     private const int MaxClasses = 1000;
 
-    private const string Usage = "crowd aggregate --method mv|wmv|one-coin-ds|ds|glad --input FILE [--gold FILE] [--truth FILE]";
+    public static CommandSyntax Syntax { get; } = new(
+        "crowd aggregate --method mv|wmv|one-coin-ds|ds|glad --input FILE [--gold FILE] [--truth FILE]", ["method", "input", "gold", "truth"]);
 
-    public static int Run(string[] args)
+    public static int Run(CommandLine options)
     {
         try
         {
-            var options = CliOptions.Parse(args, Usage, "method", "input", "gold", "truth");
-            var methodName = options.Required("method", Usage);
+            var methodName = options.Required("method");
             if (!Aggregator.TryParse(methodName, out var method))
             {
-                throw new UsageException($"unknown method '{methodName}'; usage: {Usage}");
+                throw new UsageException($"unknown method '{methodName}'; usage: {Syntax.Usage}");
             }
 
-            var input = options.Required("input", Usage);
-            var goldPath = options.Optional("gold");
-            var truthPath = options.Optional("truth");
+            var input = options.Required("input");
+            var goldPath = options.One("gold");
+            var truthPath = options.One("truth");
             var builder = CrowdCsv.ReadLabels(input);
             var goldByName = goldPath is null ? null : CrowdCsv.ReadTruth(goldPath);
             var truth = truthPath is null ? null : CrowdCsv.ReadTruth(truthPath);

@@ -18,19 +18,19 @@ public static class AgreementCommand
 {
     private const int MaxKappaCategories = 1000;
 
-    private const string Usage =
-        "crowd agreement --metric cohen|cohen-linear|cohen-quadratic|fleiss|alpha-nominal|alpha-ordinal|alpha-interval|alpha-ratio --input FILE";
+    public static CommandSyntax Syntax { get; } = new(
+        "crowd agreement --metric cohen|cohen-linear|cohen-quadratic|fleiss|alpha-nominal|alpha-ordinal|alpha-interval|alpha-ratio --input FILE",
+        ["metric", "input"]);
 
-    public static int Run(string[] args)
+    public static int Run(CommandLine options)
     {
         try
         {
-            var options = CliOptions.Parse(args, Usage, "metric", "input");
-            var metric = options.Required("metric", Usage);
-            var input = options.Required("input", Usage);
+            var metric = options.Required("metric");
+            var input = options.Required("input");
             if (!IsMetric(metric))
             {
-                throw new UsageException($"unknown metric '{metric}'; usage: {Usage}");
+                throw new UsageException($"unknown metric '{metric}'; usage: {Syntax.Usage}");
             }
 
             var table = CrowdCsv.ReadLabels(input).Build();

@@ -7,9 +7,12 @@ namespace Crowd.Cli.Commands;
 /// <summary><c>crowd demo [--gateway URL] [--key-file F] [--items N] [--seed S]</c>: a whole simulated marketplace, with a summary.</summary>
 public static class DemoCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static CommandSyntax Syntax { get; } = new(
+        "crowd demo [--items 200] [--seed 7] [--gateway http://127.0.0.1:5100] [--key-file .crowd/jwt.key]", ["items", "seed", "gateway", "key-file"]);
+
+    public static async Task<int> RunAsync(CommandLine line)
     {
-        var line = CommandLine.Parse(args);
+        var options = new MarketplaceOptions { Items = line.Number("items", 200), Seed = line.Number("seed", 7) };
         var keyFile = line.One("key-file") ?? ".crowd/jwt.key";
         if (!File.Exists(keyFile))
         {
@@ -17,7 +20,6 @@ public static class DemoCommand
             return 2;
         }
 
-        var options = new MarketplaceOptions { Items = line.Number("items", 200), Seed = line.Number("seed", 7) };
         // A worker's app is patient: 5xx and lost connections (a service, the broker or the database restarting) are retried.
         using var http = PatientHttp.CreateClient(new Uri(line.One("gateway") ?? "http://127.0.0.1:5100"), giveUpAfter: TimeSpan.FromMinutes(3));
         var marketplace = new Marketplace(http, TokenIssuer.FromKeyFile(keyFile), options);
@@ -25,19 +27,51 @@ public static class DemoCommand
         Console.WriteLine($"Crowd demo: {options.Items} classification items ({string.Join(", ", options.Classes)}), " +
                           $"{options.WorkerAccuracies.Count} simulated workers, redundancy {options.RedundancyMin}..{options.RedundancyMax}, " +
                           $"threshold {options.Threshold}, {options.PriceCents} cents per annotation");
-        var report = await marketplace.RunAsync(new Progress<BatchProgress>(ShowProgress));
-        Console.WriteLine();
+        var display = new ProgressDisplay();
+        var report = await marketplace.RunAsync(new Progress<BatchProgress>(display.Show));
+        display.End();
         PrintSummary(report);
         return report.Status == "completed" && report.LedgerCheck.GetProperty("balanced").GetBoolean() ? 0 : 1;
     }
 
-    private static void ShowProgress(BatchProgress p)
+    /// <summary>
+    /// The batch's progress: on a terminal, one line updated in place; into a file or a pipe (CI logs), a plain line at each
+    /// tenth of the tasks decided and at each change of status, so that the log reads as a list and not as one long line.
+    /// </summary>
+    private sealed class ProgressDisplay
     {
-        const int width = 40;
-        var done = p.TaskCount == 0 ? 0 : p.AcceptedCount * width / p.TaskCount;
-        Console.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r  [{new string('#', Math.Min(done, width))}{new string('.', width - Math.Min(done, width))}] {p.Status,-9} final {p.AcceptedCount,4}/{p.TaskCount}  " +
-            $"escalated {p.EscalatedCount,3}  resolved by QA {p.ResolvedByQa,3}  annotations {p.AnnotationCount,5}  {p.Elapsed.TotalSeconds,5:F1}s"));
+        private const int Width = 40;
+        private readonly bool _inPlace = !Console.IsOutputRedirected;
+        private (int Tenth, string Status)? _lastPrinted;
+
+        public void Show(BatchProgress p)
+        {
+            var done = p.TaskCount == 0 ? 0 : Math.Min(p.AcceptedCount * Width / p.TaskCount, Width);
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"  [{new string('#', done)}{new string('.', Width - done)}] {p.Status,-9} final {p.AcceptedCount,4}/{p.TaskCount}  " +
+                $"escalated {p.EscalatedCount,3}  resolved by QA {p.ResolvedByQa,3}  annotations {p.AnnotationCount,5}  {p.Elapsed.TotalSeconds,5:F1}s");
+            if (_inPlace)
+            {
+                Console.Write("\r" + line);
+                return;
+            }
+
+            var now = (Tenth: p.TaskCount == 0 ? 0 : p.AcceptedCount * 10 / p.TaskCount, p.Status);
+            if (now != _lastPrinted)
+            {
+                Console.WriteLine(line);
+                _lastPrinted = now;
+            }
+        }
+
+        /// <summary>Ends the line updated in place, so that what follows starts on its own.</summary>
+        public void End()
+        {
+            if (_inPlace)
+            {
+                Console.WriteLine();
+            }
+        }
     }
 
     private static void PrintSummary(MarketplaceReport r)

@@ -7,15 +7,22 @@ public static class TokenCommand
 {
     private static readonly string[] KnownRoles = ["requester", "worker", "qa", "admin"];
 
-    public static int Run(string[] args)
+    public static CommandSyntax Syntax { get; } = new(
+        $"crowd token --role {string.Join('|', KnownRoles)} [--role ...] --sub ID [--key-file .crowd/jwt.key] [--hours 12]",
+        ["role", "sub", "key-file", "hours"], Repeatable: ["role"]);
+
+    public static int Run(CommandLine options)
     {
-        var options = CommandLine.Parse(args);
         var roles = options.All("role");
-        var sub = options.One("sub");
-        if (roles.Count == 0 || sub is null || roles.Any(r => !KnownRoles.Contains(r)))
+        var sub = options.Required("sub");
+        if (roles.Count == 0)
         {
-            Console.Error.WriteLine($"usage: crowd token --role {string.Join('|', KnownRoles)} [--role ...] --sub ID [--key-file .crowd/jwt.key] [--hours 12]");
-            return 2;
+            throw new UsageException($"missing --role; usage: {Syntax.Usage}");
+        }
+
+        if (roles.FirstOrDefault(r => !KnownRoles.Contains(r)) is { } unknown)
+        {
+            throw new UsageException($"unknown role '{unknown}'; usage: {Syntax.Usage}");
         }
 
         var keyFile = options.One("key-file") ?? ".crowd/jwt.key";
@@ -25,7 +32,7 @@ public static class TokenCommand
             return 2;
         }
 
-        var hours = double.TryParse(options.One("hours"), System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 12;
+        var hours = options.Number("hours", 12);
         Console.WriteLine(TokenIssuer.FromKeyFile(keyFile).Issue(sub, roles, TimeSpan.FromHours(hours)));
         return 0;
     }

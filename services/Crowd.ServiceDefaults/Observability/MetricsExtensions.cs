@@ -1,4 +1,4 @@
-using System.Diagnostics.Metrics;
+using Crowd.Data.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,28 +7,22 @@ using OpenTelemetry.Resources;
 
 namespace Crowd.ServiceDefaults.Observability;
 
-/// <summary>The platform's own instruments; each service adds its counters to this one meter.</summary>
-public static class CrowdMeter
-{
-    public const string Name = "Crowd";
-
-    public static readonly Meter Meter = new(Name);
-}
-
 public static class MetricsExtensions
 {
     /// <summary>
     /// OpenTelemetry metrics: ASP.NET Core's HTTP server, Kestrel and rate-limiter meters, and the platform's own
-    /// (<see cref="CrowdMeter"/>), scraped as Prometheus text at <c>/metrics</c>.
+    /// (<see cref="CrowdMetrics"/>), scraped as Prometheus text at <c>/metrics</c>.
     /// </summary>
     public static IHostApplicationBuilder AddCrowdMetrics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting")
-            .AddMeter(CrowdMeter.Name)
-            .AddPrometheusExporter());
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting")
+                .AddMeter(CrowdMetrics.MeterName)
+                // Every scrape reads the instruments now: a cached answer would show an operator (or a test) a figure
+                // from before what they just did.
+                .AddPrometheusExporter(exporter => exporter.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
     }
 
