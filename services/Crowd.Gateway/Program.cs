@@ -1,5 +1,6 @@
 using Crowd.Gateway.Edge;
 using Crowd.Gateway.Routing;
+using OpenTelemetry.Trace;
 
 // One base URL for the public API: routes /v1/... to the service that owns each resource (appsettings.json), balanced
 // over each service's instances and health-checked (Routing/HealthCheckedClusters.cs).
@@ -11,6 +12,17 @@ builder.Services.AddReverseProxy()
     .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
     .AddConfigFilter<HealthCheckedClusters>();
 builder.Services.AddHealthChecks();
+// The request's trace starts (or, with a traceparent, goes on) here, and the forwarded request carries it to the service.
+builder.Services.AddOpenTelemetry().WithTracing(tracing =>
+{
+    tracing
+        .AddAspNetCoreInstrumentation(options => options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+        .AddHttpClientInstrumentation();
+    if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+    {
+        tracing.AddOtlpExporter();
+    }
+});
 
 var app = builder.Build();
 app.UseBodySizeLimit();

@@ -25,7 +25,7 @@ public static class CrowdHost
 
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Production's refusal of development defaults, auth, request limits, rate limits, metrics, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
+    /// <summary>Production's refusal of development defaults, auth, request limits, rate limits, metrics, traces and JSON logs, strict JSON, problem details, validators of the calling service, health checks and OpenAPI.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.RefuseUnsafeDefaultsInProduction();
@@ -33,6 +33,7 @@ public static class ServiceDefaultsExtensions
         builder.AddRequestLimits();
         builder.AddRateLimits();
         builder.AddCrowdMetrics();
+        builder.AddCrowdTracing();
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         // Malformed bodies throw, so the exception handler answers them as 400 problem details naming the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -111,6 +111,7 @@ public static class MessagingExtensions
         builder.Services.AddHostedService<OutboxNotifier>();
         builder.Services.AddHostedService<OutboxPruner>();
         builder.Services.AddHostedService<OutboxGauges>();
+        builder.Services.AddConsumeObserver<HandledMessageLog>();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Crowd.Data.Messaging;
 using Crowd.Data.Observability;
@@ -139,11 +140,12 @@ public sealed class OutboxRelay(
             bytes += row.Size;
         }
 
-        const string readBodies = "SELECT seq, body::text FROM outbox WHERE seq = ANY(@seqs)";
-        var bodies = (await connection.QueryAsync<(long Seq, string Body)>(new CommandDefinition(
+        const string readBodies = "SELECT seq, body::text, trace_parent FROM outbox WHERE seq = ANY(@seqs)";
+        var bodies = (await connection.QueryAsync<(long Seq, string Body, string? TraceParent)>(new CommandDefinition(
             readBodies, new { seqs = window.Select(r => r.Seq).ToArray() }, transaction, cancellationToken: cancellationToken)))
-            .ToDictionary(b => b.Seq, b => b.Body);
-        var rows = window.Select(r => new OutboxRow(r.Seq, r.Id, r.MessageType, bodies[r.Seq], r.OrderingKey, r.Attempts)).ToList();
+            .ToDictionary(b => b.Seq);
+        var rows = window.Select(r => new OutboxRow(
+            r.Seq, r.Id, r.MessageType, bodies[r.Seq].Body, r.OrderingKey, r.Attempts, bodies[r.Seq].TraceParent)).ToList();
 
         var chains = await PublishableChainsAsync(connection, transaction, rows, cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -273,6 +275,8 @@ public sealed class OutboxRelay(
 
         try
         {
+            // Inside the trace the row was written in: MassTransit's send span is this one's child and its headers carry it on.
+            using var span = CrowdTracing.Source.StartActivity($"outbox publish {type.Name}", ActivityKind.Producer, row.TraceParent);
             await bus.Publish(message, type, context => context.MessageId = row.Id, cancellationToken);
             return new Outcome(row, null, RowFault: false);
         }
@@ -323,7 +327,7 @@ public sealed class OutboxRelay(
 
     private sealed record ClaimedRow(long Seq, Guid Id, string MessageType, string? OrderingKey, int Attempts, int Size);
 
-    private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, string? OrderingKey, int Attempts);
+    private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, string? OrderingKey, int Attempts, string? TraceParent);
 
     private sealed record Outcome(OutboxRow Row, Exception? Error, bool RowFault);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crowd.Data.Observability;
 using Dapper;
 using Npgsql;
 
@@ -40,19 +41,19 @@ internal static class OutboxWriter
         var lockKeys = keys.OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         const string lockAndInsert = """
             SELECT pg_advisory_xact_lock(hashtextextended('outbox-write:' || k, 0)) FROM unnest(@lockKeys) WITH ORDINALITY AS l(k, n) ORDER BY n;
-            INSERT INTO outbox (id, message_type, body, ordering_key)
-            SELECT id, message_type, body::jsonb, ordering_key
+            INSERT INTO outbox (id, message_type, body, ordering_key, trace_parent)
+            SELECT id, message_type, body::jsonb, ordering_key, @traceParent
             FROM unnest(@ids, @types, @bodies, @keys) WITH ORDINALITY AS m(id, message_type, body, ordering_key, position)
             ORDER BY position;
             """;
         const string insert = """
-            INSERT INTO outbox (id, message_type, body)
-            SELECT id, message_type, body::jsonb
+            INSERT INTO outbox (id, message_type, body, trace_parent)
+            SELECT id, message_type, body::jsonb, @traceParent
             FROM unnest(@ids, @types, @bodies) WITH ORDINALITY AS m(id, message_type, body, position)
             ORDER BY position;
             """;
         await connection.ExecuteAsync(new CommandDefinition(
-            lockKeys.Length > 0 ? lockAndInsert : insert, new { lockKeys, ids, types, bodies, keys }, transaction, cancellationToken: cancellationToken));
+            lockKeys.Length > 0 ? lockAndInsert : insert, new { lockKeys, ids, types, bodies, keys, traceParent = CrowdTracing.CurrentTraceParent() }, transaction, cancellationToken: cancellationToken));
         return true;
     }
 }

@@ -151,6 +151,8 @@ public sealed class CrowdProcesses : IAsyncDisposable
         // Development, as ./crowd up runs them: it turns on DI scope validation, which catches lifetime mistakes.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // One line per message handled, with its trace id: TracingTests follows a trace through the services' logs.
+        start.Environment["Logging__LogLevel__Crowd.Data.Messaging.HandledMessageLog"] = "Information";
         if (service != "Gateway")
         {
             start.Environment["ConnectionStrings__Database"] = _databases[service].Service;
@@ -226,6 +228,19 @@ public sealed class CrowdProcesses : IAsyncDisposable
     {
         using var broker = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/broker"));
         return broker.StatusCode == HttpStatusCode.OK;
+    }
+
+    /// <summary>Everything the instance has logged so far.</summary>
+    public string LogText(string instance)
+    {
+        var path = Path.Combine(_logDirectory, $"{instance.ToLowerInvariant()}.log");
+        if (!File.Exists(path))
+        {
+            return "";
+        }
+
+        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return reader.ReadToEnd();
     }
 
     public string LogTail(string instance)
