@@ -32,7 +32,8 @@ public sealed class IdempotencyKeyReusedException() : Exception("This Idempotenc
 /// <summary>
 /// Stores first responses in the same transaction as the effect they describe, so a replay is never half-true. A
 /// concurrent duplicate waits on the first one's row and then fails on its key (409 "already applied"), its own effect
-/// rolled back; keys are kept (no expiry), more than API.md's 24 hours.
+/// rolled back. Keys are kept <see cref="Outbox.OutboxOptions.KeepIdempotencyKeys"/> (7 days; never under API.md's 24
+/// hours), then pruned: the same key after that is a new request.
 /// </summary>
 public static class IdempotencyKeys
 {

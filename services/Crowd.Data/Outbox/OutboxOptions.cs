@@ -35,5 +35,11 @@ public sealed class OutboxOptions
     /// <summary>How long inbox rows are kept: longer than any redelivery (broker or relay) of a message could come late.</summary>
     public TimeSpan KeepInbox { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long an <c>Idempotency-Key</c>'s first answer is kept for replay (API.md: 24 hours or more; a setting under 24
+    /// hours counts as 24). After it, the same key is a new request.
+    /// </summary>
+    public TimeSpan KeepIdempotencyKeys { get; set; } = TimeSpan.FromDays(7);
+
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -267,7 +267,7 @@ public sealed class OutboxScalingTests : MessagingFixture
     }
 
     [Test]
-    public async Task Prune_SentRowsAndOldInboxRows_GoAndUnsentOrParkedRowsStay()
+    public async Task Prune_SentRowsOldInboxRowsAndOldIdempotencyKeys_GoAndUnsentOrParkedRowsStay()
     {
         await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost, relayEnabled: false);
         await using (var work = await host.Database.BeginAsync())
@@ -280,17 +280,25 @@ public sealed class OutboxScalingTests : MessagingFixture
                     (gen_random_uuid(), 'x', '{}', now() - interval '2 hours', NULL, now() - interval '2 hours');
                 INSERT INTO inbox (message_id, consumer, received_at) VALUES
                     (gen_random_uuid(), 'c', now() - interval '8 days'), (gen_random_uuid(), 'c', now() - interval '6 days');
+                INSERT INTO idempotency_keys (principal, operation, key, status_code, response, created_at) VALUES
+                    ('p', 'op', 'old', 201, '{}', now() - interval '8 days'), ('p', 'op', 'week', 201, '{}', now() - interval '6 days'),
+                    ('p', 'op', 'fresh', 201, '{}', now() - interval '2 hours');
                 """);
             await work.CommitAsync();
         }
 
         // The host's own pruner may have passed already; either way, what is left is the same.
         await OutboxPruner.PruneAsync(host.DataSource, new OutboxOptions(), CancellationToken.None);
+        var afterDefault = await host.QueryScalarAsync<string>("SELECT string_agg(key, ',' ORDER BY key) FROM idempotency_keys");
+        // However short the operator's setting, a key lives 24 hours (API.md).
+        await OutboxPruner.PruneAsync(host.DataSource, new OutboxOptions { KeepIdempotencyKeys = TimeSpan.FromMinutes(1) }, CancellationToken.None);
 
         Assert.Multiple(async () =>
         {
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM outbox"), Is.EqualTo(3));
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM inbox"), Is.EqualTo(1));
+            Assert.That(afterDefault, Is.EqualTo("fresh,week"), "kept 7 days by default");
+            Assert.That(await host.QueryScalarAsync<string>("SELECT string_agg(key, ',') FROM idempotency_keys"), Is.EqualTo("fresh"));
         });
     }
 
