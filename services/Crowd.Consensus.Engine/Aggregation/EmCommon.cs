@@ -58,37 +58,21 @@ internal static class EmCommon
         var start = data.ItemStartArray;
         var labels = data.LabelArray;
         var workers = data.WorkerArray;
+        Span<double> logPosterior = stackalloc double[k];
         for (var i = 0; i < data.ItemCount; i++)
         {
-            var row = t.AsSpan(i * k, k);
-            if (gold[i] >= 0)
-            {
-                row[gold[i]] = 1;
-                continue;
-            }
-
+            logPosterior.Clear();
             for (var r = start[i]; r < start[i + 1]; r++)
             {
                 var a = Math.Clamp(accuracy[workers[r]], 0.01, 0.99);
                 var wrong = Math.Log((1 - a) / (k - 1));
                 for (var c = 0; c < k; c++)
                 {
-                    row[c] += c == labels[r] ? Math.Log(a) : wrong;
+                    logPosterior[c] += c == labels[r] ? Math.Log(a) : wrong;
                 }
             }
 
-            var max = row.ToArray().Max();
-            var sum = 0.0;
-            for (var c = 0; c < k; c++)
-            {
-                row[c] = Math.Exp(row[c] - max);
-                sum += row[c];
-            }
-
-            for (var c = 0; c < k; c++)
-            {
-                row[c] /= sum;
-            }
+            Normalise(logPosterior, t.AsSpan(i * k, k), gold[i]);
         }
 
         return t;
