@@ -166,9 +166,7 @@ internal static class MedicalCrowdSimulator
 
         while (revisit)
         {
-            var batch = CrowdLabels.Create(
-                TaskCount, WorkerCount, Classes,
-                [.. votes.SelectMany((v, i) => v.Select(_ => i))], [.. votes.SelectMany(v => v.Select(x => x.Worker))], [.. votes.SelectMany(v => v.Select(x => x.Label))]);
+            var batch = BatchVotes.ToCrowdLabels(votes, WorkerCount, Classes);
             var open = decided.Select((label, i) => escalated[i] ? -1 : label).ToArray();
             var disputed = Revisit.Dispute(batch, open, [.. reliability.Select(r => r.ExpectedAccuracy(Classes, Prevalence))]);
             if (disputed.Count == 0)

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
 using Crowd.Cli.Simulation;
 using Crowd.EndToEnd.Tests.Infrastructure;
 using Crowd.Testing;
+using Dapper;
 using Npgsql;
 
 namespace Crowd.EndToEnd.Tests;
@@ -62,7 +62,7 @@ public sealed class AuditTamperTests
 
         // Someone with the database owner's rights drops the guard and deletes the two newest events. The chain that is
         // left links up perfectly: only the checkpoint, outside the database, knows it was longer.
-        await ExecuteAsync(connection, """
+        await connection.ExecuteAsync("""
             ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
             DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 2);
             ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only;
@@ -127,24 +127,10 @@ public sealed class AuditTamperTests
         await using var connection = new NpgsqlConnection(_crowd.ConnectionString("Payouts"));
         await connection.OpenAsync();
         var refusal = await Eventually.WaitForAsync(
-            () => ScalarAsync<string?>(connection, "SELECT reason FROM audit_refused WHERE event_id = @eventId", eventId),
+            () => connection.ExecuteScalarAsync<string?>("SELECT reason FROM audit_refused WHERE event_id = @eventId", new { eventId }),
             r => r is not null, Arrival, "the refusal");
         Assert.That(refusal, Does.Contain(reason));
-        Assert.That(await ScalarAsync<long>(connection, "SELECT count(*) FROM audit_events WHERE event_id = @eventId", eventId), Is.Zero);
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_events WHERE event_id = @eventId", new { eventId }), Is.Zero);
         Assert.That((await _admin.GetAsync($"/v1/audit?actorId={forger}")).GetProperty("items").GetArrayLength(), Is.Zero);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, Guid eventId)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("eventId", eventId);
-        var value = await command.ExecuteScalarAsync();
-        return value is null or DBNull ? default! : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
     }
 }

@@ -5,6 +5,7 @@ using Crowd.Cli.Auth;
 using Crowd.Cli.Simulation;
 using Crowd.EndToEnd.Tests.Infrastructure;
 using CsCheck;
+using Dapper;
 using Npgsql;
 
 namespace Crowd.EndToEnd.Tests;
@@ -231,22 +232,12 @@ public sealed class HostileRequestFuzzTests : IDisposable
         {
             await using var connection = new NpgsqlConnection(_crowd.ConnectionString(service));
             await connection.OpenAsync();
-            var tables = new List<string>();
-            await using (var list = new NpgsqlCommand(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('outbox', 'inbox') ORDER BY 1", connection))
-            await using (var reader = await list.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    tables.Add(reader.GetString(0));
-                }
-            }
-
+            var tables = await connection.QueryAsync<string>(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('outbox', 'inbox') ORDER BY 1");
             foreach (var table in tables)
             {
-                await using var hash = new NpgsqlCommand(
-                    $"SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t", connection);
-                fingerprint[$"{service}.{table}"] = (string)(await hash.ExecuteScalarAsync())!;
+                fingerprint[$"{service}.{table}"] = (await connection.ExecuteScalarAsync<string>(
+                    $"SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t"))!;
             }
         }
 

@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace Crowd.EndToEnd.Tests;
@@ -24,7 +25,7 @@ public sealed class LeastPrivilegeTests
     {
         await using var payouts = await OpenAsServiceAsync("Payouts");
 
-        var refused = Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(payouts, sql));
+        var refused = Assert.ThrowsAsync<PostgresException>(() => payouts.ExecuteAsync(sql));
 
         Assert.That(refused!.SqlState, Is.EqualTo(InsufficientPrivilege), refused.MessageText);
     }
@@ -34,7 +35,7 @@ public sealed class LeastPrivilegeTests
     {
         await using var payouts = await OpenAsServiceAsync("Payouts");
 
-        Assert.That(await ScalarAsync<long>(payouts, "SELECT count(*) FROM audit_events"), Is.GreaterThanOrEqualTo(0));
+        Assert.That(await payouts.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_events"), Is.GreaterThanOrEqualTo(0));
     }
 
     [TestCase("Slicing")]
@@ -45,15 +46,15 @@ public sealed class LeastPrivilegeTests
     {
         await using var connection = await OpenAsServiceAsync(service);
 
-        Assert.That(await ScalarAsync<bool>(connection, "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = current_user"), Is.False);
-        Assert.That(await ScalarAsync<long>(connection, """
+        Assert.That(await connection.ExecuteScalarAsync<bool>("SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = current_user"), Is.False);
+        Assert.That(await connection.ExecuteScalarAsync<long>("""
             SELECT (SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user))
                  + (SELECT count(*) FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user))
                  + (SELECT count(*) FROM pg_database WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user))
             """), Is.Zero);
-        var refused = Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, "CREATE TABLE intruder (id int)"));
+        var refused = Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("CREATE TABLE intruder (id int)"));
         Assert.That(refused!.SqlState, Is.EqualTo(InsufficientPrivilege));
-        Assert.That(await ScalarAsync<long>(connection, "SELECT count(*) FROM outbox"), Is.GreaterThanOrEqualTo(0), "its own tables it reads");
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox"), Is.GreaterThanOrEqualTo(0), "its own tables it reads");
     }
 
     private static async Task<NpgsqlConnection> OpenAsServiceAsync(string service)
@@ -61,17 +62,5 @@ public sealed class LeastPrivilegeTests
         var connection = new NpgsqlConnection(CrowdFixture.Crowd.ServiceConnectionString(service));
         await connection.OpenAsync();
         return connection;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -67,23 +67,16 @@ public static class ClaimsApi
         var claimed = await work.ClaimNextAsync(workerId, lease.Value.Duration, maxOpenClaims);
         if (claimed is null)
         {
-            var standing = await work.FindStandingAsync(workerId);
-            var outcome = standing switch
+            var (outcome, refusal) = await work.FindStandingAsync(workerId) switch
             {
-                null => "no-profile",
-                { Status: "suspended" } => "suspended",
-                { OpenClaims: var open } when open >= maxOpenClaims => "claim-limit",
-                _ => "none",
+                null => ("no-profile", new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first.")),
+                { Status: "suspended" } => ("suspended", new ConflictException($"Worker {workerId} is suspended and gets no tasks.")),
+                { OpenClaims: var open } when open >= maxOpenClaims => ("claim-limit", new ConflictException(
+                    $"Worker {workerId} holds {open} open claims, the most at once: submit or release one first.", "claim-limit")),
+                _ => ("none", null),
             };
             CrowdMetrics.Claims.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-            return outcome switch
-            {
-                "no-profile" => throw new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first."),
-                "suspended" => throw new ConflictException($"Worker {workerId} is suspended and gets no tasks."),
-                "claim-limit" => throw new ConflictException(
-                    $"Worker {workerId} holds {standing!.OpenClaims} open claims, the most at once: submit or release one first.", "claim-limit"),
-                _ => Results.NoContent(),
-            };
+            return refusal is null ? Results.NoContent() : throw refusal;
         }
 
         work.AfterCommit(() => CrowdMetrics.Claims.Add(1, new KeyValuePair<string, object?>("outcome", claimed.IsExamQuestion ? "exam-question" : "claimed")));

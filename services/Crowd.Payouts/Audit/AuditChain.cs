@@ -197,7 +197,7 @@ public static class AuditChain
             hashAtIt is null ? $"There is no event at seq {signed.Seq}, which the checkpoint of {signed.At:O} signed; the chain ends at seq " +
                                $"{lastSeq}: {missing} of the {signed.Events} events it held then are gone."
             : hashAtIt != signed.Hash ? $"The event at seq {signed.Seq} has another hash than the checkpoint of {signed.At:O} signed: the history up to it was rewritten."
-            : missing > 0 || eventsUpToIt != signed.Events ? $"The checkpoint of {signed.At:O} counted {signed.Events} events up to seq {signed.Seq}; the chain has {eventsUpToIt}."
+            : eventsUpToIt != signed.Events ? $"The checkpoint of {signed.At:O} counted {signed.Events} events up to seq {signed.Seq}; the chain has {eventsUpToIt}."
             : null;
         if (file.Unverified > 0)
         {

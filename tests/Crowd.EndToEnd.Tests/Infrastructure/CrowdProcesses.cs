@@ -243,11 +243,8 @@ public sealed class CrowdProcesses : IAsyncDisposable
         return reader.ReadToEnd();
     }
 
-    public string LogTail(string instance)
-    {
-        var path = Path.Combine(_logDirectory, $"{instance.ToLowerInvariant()}.log");
-        return File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(40)) : "(no log)";
-    }
+    public string LogTail(string instance) =>
+        LogText(instance) is { Length: > 0 } log ? string.Join('\n', log.Split('\n').TakeLast(40)) : "(no log)";
 
     public async ValueTask DisposeAsync()
     {

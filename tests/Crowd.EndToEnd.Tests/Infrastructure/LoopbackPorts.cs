@@ -3,26 +3,33 @@ using System.Net.Sockets;
 
 namespace Crowd.EndToEnd.Tests.Infrastructure;
 
-/// <summary>Free TCP ports on 127.0.0.1 for the processes the end-to-end tests start.</summary>
+/// <summary>
+/// Free TCP ports on 127.0.0.1 for the processes the end-to-end tests start. They are taken from 20,000 to 30,000, below
+/// the kernel's ephemeral range (32,768 and up): a port the kernel chose for us there could be handed to any outgoing
+/// connection (to PostgreSQL, RabbitMQ, the gateway) before the process we start binds it, which is what once made a
+/// replica fail with "address already in use". Each port is handed out once per test run.
+/// </summary>
 public static class LoopbackPorts
 {
-    /// <summary>A port free right now (the operating system's choice).</summary>
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>A port free right now, not handed out before in this run.</summary>
+    public static int Free() => FreeRun(1);
 
     /// <summary>The first of <paramref name="count"/> consecutive free ports (RabbitMQ: AMQP, management, distribution, epmd).</summary>
     public static int FreeRun(int count)
     {
-        for (var attempt = 0; attempt < 100; attempt++)
+        lock (HandedOut)
         {
-            var first = Random.Shared.Next(20_000, 30_000);
-            if (Enumerable.Range(first, count).All(IsFree))
+            for (var attempt = 0; attempt < 1_000; attempt++)
             {
-                return first;
+                var first = Random.Shared.Next(20_000, 30_000 - count);
+                var run = Enumerable.Range(first, count).ToList();
+                if (run.All(port => !HandedOut.Contains(port) && IsFree(port)))
+                {
+                    HandedOut.UnionWith(run);
+                    return first;
+                }
             }
         }
 
