@@ -82,33 +82,44 @@ public sealed class CrowdProcesses : IAsyncDisposable
         IDictionary<string, string>? settings = null, InfrastructureServers? servers = null, int replicas = 1)
     {
         var crowd = new CrowdProcesses(servers ?? TestInfrastructure.Shared);
-        await crowd._servers.CreateVirtualHostAsync(crowd._run);
-        foreach (var service in Services)
+        // A start that fails half way (a port taken, a service that exits) must not leave what it started running.
+        try
         {
-            await crowd._servers.CreateUserAsync(crowd.BrokerUser(service), crowd._brokerPasswords[service], crowd._run);
+            await crowd._servers.CreateVirtualHostAsync(crowd._run);
+            foreach (var service in Services)
+            {
+                await crowd._servers.CreateUserAsync(crowd.BrokerUser(service), crowd._brokerPasswords[service], crowd._run);
+            }
+
+            foreach (var service in Services)
+            {
+                var database = $"{crowd._run}_{service.ToLowerInvariant()}";
+                crowd._databases[service] = await crowd._servers.CreateServiceDatabaseAsync(database);
+            }
+
+            var instances = Services.SelectMany(s => Instances(s, replicas)).ToList();
+            foreach (var instance in instances.Append("Gateway"))
+            {
+                crowd._ports[instance] = LoopbackPorts.Free();
+            }
+
+            foreach (var instance in instances)
+            {
+                crowd.Start(instance, settings);
+            }
+
+            // The first instance replaces appsettings.json's "local" destination; the others are added beside it.
+            crowd.Start("Gateway", instances.ToDictionary(
+                i => $"ReverseProxy__Clusters__{ServiceOf(i).ToLowerInvariant()}__Destinations__{(i.Contains('.') ? $"instance{i.Split('.')[1]}" : "local")}__Address",
+                i => $"http://127.0.0.1:{crowd._ports[i]}"));
+            await crowd.WaitUntilReadyAsync(crowd._ports.Keys);
         }
-        foreach (var service in Services)
+        catch
         {
-            var database = $"{crowd._run}_{service.ToLowerInvariant()}";
-            crowd._databases[service] = await crowd._servers.CreateServiceDatabaseAsync(database);
+            await crowd.DisposeAsync();
+            throw;
         }
 
-        var instances = Services.SelectMany(s => Instances(s, replicas)).ToList();
-        foreach (var instance in instances.Append("Gateway"))
-        {
-            crowd._ports[instance] = LoopbackPorts.Free();
-        }
-
-        foreach (var instance in instances)
-        {
-            crowd.Start(instance, settings);
-        }
-
-        // The first instance replaces appsettings.json's "local" destination; the others are added beside it.
-        crowd.Start("Gateway", instances.ToDictionary(
-            i => $"ReverseProxy__Clusters__{ServiceOf(i).ToLowerInvariant()}__Destinations__{(i.Contains('.') ? $"instance{i.Split('.')[1]}" : "local")}__Address",
-            i => $"http://127.0.0.1:{crowd._ports[i]}"));
-        await crowd.WaitUntilReadyAsync(crowd._ports.Keys);
         return crowd;
     }
 
