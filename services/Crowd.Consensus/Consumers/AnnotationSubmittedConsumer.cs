@@ -5,31 +5,60 @@ using Crowd.Consensus.Options;
 using Crowd.Contracts.Annotations;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
-using MassTransit;
+using Crowd.Data.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace Crowd.Consensus.Consumers;
 
 /// <summary>
-/// Adds the annotation to its task and decides by the task's schema kind (<see cref="IConsensusKind"/>; for classification
+/// Adds each annotation to its task and decides by the task's schema kind (<see cref="IConsensusKind"/>; for classification
 /// the engine's online decision: the posterior over classes given each annotator's current reliability): accept, ask for
-/// one more, or escalate to QA.
+/// one more, or escalate to QA. Annotations are taken in batches (<see cref="AnnotationSubmittedConsumerDefinition"/>), so
+/// the transaction, the inbox and the outbox are paid once for many; a task with several annotations in one batch is
+/// decided once, with all of them, as if they had come together.
+/// <para>
+/// Locks, in the one order every transaction of consensus takes them, so none can deadlock: the batches (shared, in id
+/// order; a cancel takes its batch's exclusively), then the tasks in id order, then the reliability rows of every worker
+/// who annotated those tasks, in worker order, since any decision may judge them.
+/// </para>
 /// </summary>
-public sealed class AnnotationSubmittedConsumer(Database database, IOptions<ConsensusOptions> options) : InboxConsumer<AnnotationSubmitted>(database)
+public sealed class AnnotationSubmittedConsumer(Database database, IOptions<ConsensusOptions> options) : InboxBatchConsumer<AnnotationSubmitted>(database)
 {
-    protected override async Task HandleAsync(UnitOfWork work, ConsumeContext<AnnotationSubmitted> context)
+    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<AnnotationSubmitted> messages)
     {
-        var submitted = context.Message;
-        // Before the task's lock, as the cancel takes them: the batch's lock first, then its tasks.
-        var batchCancelled = await work.IsBatchCancelledAsync(submitted.BatchId);
-        var task = await work.LockTaskAsync(submitted.TaskId, submitted.BatchId, submitted.Policy, submitted.Content);
-        await work.ExecuteAsync("""
-            INSERT INTO annotations (annotation_id, task_id, worker_id, payload, reward_cents, submitted_at)
-            VALUES (@AnnotationId, @TaskId, @WorkerId, @payload::jsonb, @RewardCents, @SubmittedAt)
-            ON CONFLICT (annotation_id) DO NOTHING
-            """, new { submitted.AnnotationId, submitted.TaskId, submitted.WorkerId, payload = submitted.Payload.GetRawText(), submitted.RewardCents, submitted.SubmittedAt });
-        var annotations = await work.AnnotationsAsync(task.TaskId);
+        var cancelledBatches = new HashSet<Guid>();
+        foreach (var batchId in messages.Select(m => m.BatchId).Distinct().Order())
+        {
+            if (await work.IsBatchCancelledAsync(batchId))
+            {
+                cancelledBatches.Add(batchId);
+            }
+        }
 
+        // OrderBy is stable: a task's annotations keep their delivery order.
+        var byTask = messages.GroupBy(m => m.TaskId).OrderBy(g => g.Key).ToList();
+        var tasks = new List<TaskState>(byTask.Count);
+        foreach (var submissions in byTask)
+        {
+            var first = submissions.First();
+            tasks.Add(await work.LockTaskAsync(first.TaskId, first.BatchId, first.Policy, submissions.Select(s => s.Content).FirstOrDefault(c => c is not null)));
+        }
+
+        await work.StoreAnnotationsAsync(messages);
+        var annotationsByTask = (await work.AnnotationsAsync([.. tasks.Select(t => t.TaskId)])).ToLookup(a => a.TaskId);
+        await work.ReliabilitiesAsync(annotationsByTask.SelectMany(task => task).Select(a => a.WorkerId), forUpdate: true);
+
+        foreach (var (task, submissions) in tasks.Zip(byTask))
+        {
+            var annotations = annotationsByTask[task.TaskId].ToList();
+            var submitted = submissions.Select(s => s.AnnotationId).ToHashSet();
+            await HandleTaskAsync(work, task, submissions.First().Policy, annotations, submitted, cancelledBatches.Contains(task.BatchId));
+        }
+    }
+
+    private async Task HandleTaskAsync(
+        UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations, IReadOnlySet<Guid> submitted, bool batchCancelled)
+    {
         if (batchCancelled && task.Status is not (TaskStore.Finalized or TaskStore.Excluded))
         {
             // Submitted on a claim still open at the cancel (or overtaken by it): paid, never decided.
@@ -44,7 +73,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
                 await work.JudgeAsync(task, task.FinalPayload(), annotations, options.Value);
                 break;
             case TaskStore.Collecting:
-                await DecideAsync(work, task, submitted.Policy, annotations);
+                await DecideAsync(work, task, policy, annotations, submitted);
                 break;
             default:
                 // Escalated: the reviewer sees this annotation with the others and decides.
@@ -52,7 +81,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         }
     }
 
-    private async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations)
+    private async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations, IReadOnlySet<Guid> submitted)
     {
         var kind = ConsensusKinds.Of(policy);
         var payloads = annotations.Select(a => a.Read()).ToList();
@@ -75,9 +104,17 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
             case DecisionOutcome.Accept:
                 await work.FinalizeAsync(task, isGold: false, decision.Candidate, "consensus", decision.Confidence, decision.Agreement, annotations, options.Value);
                 break;
-            case DecisionOutcome.More when annotations.Count >= policy.RedundancyMin:
-                // Below redundancy.min the slots opened at release are still being worked; past it, each undecided answer asks for one more.
-                work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = annotations.Count });
+            case DecisionOutcome.More:
+                // Below redundancy.min the slots opened at release are still being worked; past it, each undecided answer
+                // asks for one more (the n-th annotation of the task asks when n >= redundancy.min).
+                for (var n = 1; n <= annotations.Count; n++)
+                {
+                    if (n >= policy.RedundancyMin && submitted.Contains(annotations[n - 1].AnnotationId))
+                    {
+                        work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = n });
+                    }
+                }
+
                 break;
             case DecisionOutcome.Escalate:
                 var disagreementId = Guid.CreateVersion7();
@@ -91,3 +128,9 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         }
     }
 }
+
+/// <summary>
+/// Up to 100 annotations at once, or what has come within 10 ms; two batches in hand per instance, so one can be read
+/// and decided while the other holds its tasks' rows through its commit.
+/// </summary>
+public sealed class AnnotationSubmittedConsumerDefinition : BatchConsumerDefinition<AnnotationSubmittedConsumer>;

@@ -65,6 +65,24 @@ public static class TaskStore
     public static Task<TaskState?> AnyTaskOfBatchAsync(this UnitOfWork work, Guid batchId) =>
         work.QuerySingleOrDefaultAsync<TaskState>($"SELECT {TaskColumns} FROM consensus_tasks WHERE batch_id = @batchId LIMIT 1", new { batchId });
 
+    /// <summary>Stores the submitted annotations in one statement; one already stored (delivered again) is left as it is.</summary>
+    public static Task StoreAnnotationsAsync(this UnitOfWork work, IReadOnlyList<AnnotationSubmitted> submitted) =>
+        work.ExecuteAsync("""
+            INSERT INTO annotations (annotation_id, task_id, worker_id, payload, reward_cents, submitted_at)
+            SELECT annotation_id, task_id, worker_id, payload::jsonb, reward_cents, submitted_at
+            FROM unnest(@annotationIds, @taskIds, @workerIds, @payloads, @rewards, @submittedAts)
+                AS a(annotation_id, task_id, worker_id, payload, reward_cents, submitted_at)
+            ON CONFLICT (annotation_id) DO NOTHING
+            """, new
+        {
+            annotationIds = submitted.Select(s => s.AnnotationId).ToArray(),
+            taskIds = submitted.Select(s => s.TaskId).ToArray(),
+            workerIds = submitted.Select(s => s.WorkerId).ToArray(),
+            payloads = submitted.Select(s => s.Payload.GetRawText()).ToArray(),
+            rewards = submitted.Select(s => s.RewardCents).ToArray(),
+            submittedAts = submitted.Select(s => s.SubmittedAt.UtcDateTime).ToArray(),
+        });
+
     public static async Task<IReadOnlyList<StoredAnnotation>> AnnotationsAsync(this UnitOfWork work, Guid taskId) =>
         await work.AnnotationsAsync([taskId]);
 
