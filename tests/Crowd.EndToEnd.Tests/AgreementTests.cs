@@ -30,7 +30,8 @@ public sealed class AgreementTests
             Items = 40,
             GoldItems = 4,
             Classes = Classes,
-            // Exactly three annotations per task: every task has Fleiss' fixed number of raters.
+            // Three annotations per task, and up to two more on a task the batch's revisit disputes (README, "Revisions"):
+            // Fleiss' kappa is over each task's first three, the fixed number of raters it assumes.
             RedundancyMin = 3,
             RedundancyMax = 3,
             Threshold = 0.6,
@@ -48,11 +49,11 @@ public sealed class AgreementTests
     {
         var tasks = _report.Submissions.Where(s => !s.IsGold).GroupBy(s => s.TaskId).ToList();
         Assert.That(tasks, Has.Count.EqualTo(40));
-        Assert.That(tasks.Select(t => t.Count()), Is.All.EqualTo(3));
+        Assert.That(tasks.Select(t => t.Count()), Is.All.InRange(3, 5));
         var counts = new int[tasks.Count * Classes.Length];
         for (var t = 0; t < tasks.Count; t++)
         {
-            foreach (var annotation in tasks[t])
+            foreach (var annotation in tasks[t].Take(3))
             {
                 counts[(t * Classes.Length) + Array.IndexOf(Classes, annotation.Label)]++;
             }

@@ -31,8 +31,13 @@ public sealed record LabelAccepted
     /// <summary><c>consensus</c> or <c>qa</c>.</summary>
     public required string Source { get; init; }
     public required bool IsGold { get; init; }
-    /// <summary>Of <see cref="AnnotationCount"/>, those that agree with <see cref="Label"/> (each earns the batch's bonus); null from a sender that predates it.</summary>
+    /// <summary>
+    /// Of the annotations judged with this label (all of them for a task's first label; for a revision, those it added),
+    /// those that agree with <see cref="Label"/>: each earns the batch's bonus. Null from a sender that predates it.
+    /// </summary>
     public int? AgreeingCount { get; init; }
+    /// <summary>1 for a task's first final label; a revisited task's later label (README, "Revisions") comes with a higher one and replaces it.</summary>
+    public int Revision { get; init; } = 1;
 }
 
 /// <summary>Each annotation of a finalized task, judged against its final label. Payouts pays from this, once per annotation.</summary>

@@ -38,6 +38,23 @@ public sealed record BatchCompleted
     /// <summary>Tasks that will each produce exactly one <c>AnnotationsJudged</c>; escrow is settled after the last one.</summary>
     public required int FinalizedTaskCount { get; init; }
     public required DateTimeOffset CompletedAt { get; init; }
+    /// <summary>
+    /// Annotations consensus had judged when it found the batch's labels stable (revisited tasks' extra ones included):
+    /// escrow is settled only once each is paid. Null from a sender that predates it.
+    /// </summary>
+    public int? JudgedAnnotationCount { get; init; }
+}
+
+/// <summary>
+/// Consensus revisited the batch with every task final and disputed none of its labels (README, "Revisions"). Slicing
+/// completes the batch once the labels it holds add up to <see cref="RevisionSum"/> (either message may come first).
+/// </summary>
+public sealed record BatchLabelsStable
+{
+    public required Guid BatchId { get; init; }
+    /// <summary>The sum of the revisions of the batch's final labels (each task's first label is revision 1).</summary>
+    public required int RevisionSum { get; init; }
+    public required int JudgedAnnotationCount { get; init; }
 }
 
 /// <summary>The requester cancelled the batch: no new claims, unspent escrow returns to the requester.</summary>

@@ -69,6 +69,13 @@ public sealed record MoreAnnotationsRequested
     public required Guid TaskId { get; init; }
     public required Guid BatchId { get; init; }
     public required int AnnotationCount { get; init; }
+    /// <summary>
+    /// Set when consensus revisited the task's final label and disputes it: the pool reopens the task (closed by its
+    /// finalization), now at this <see cref="Revision"/>, with room for this many annotations in all
+    /// (<c>redundancy.max</c> + 2). Null for a task still collecting.
+    /// </summary>
+    public int? Budget { get; init; }
+    public int Revision { get; init; } = 1;
 }
 
 /// <summary>The task is decided (a final label, or excluded by QA): assignment closes it to new claims.</summary>
@@ -76,6 +83,8 @@ public sealed record TaskFinalized
 {
     public required Guid TaskId { get; init; }
     public required Guid BatchId { get; init; }
+    /// <summary>The final label's revision: a pool row reopened at a later revision is not closed by an earlier one arriving late.</summary>
+    public int Revision { get; init; } = 1;
 }
 
 /// <summary>The crowd did not agree within <c>redundancy.max</c> annotations: the task waits for QA.</summary>
@@ -85,4 +94,11 @@ public sealed record TaskEscalated
     public required Guid BatchId { get; init; }
     public required Guid DisagreementId { get; init; }
     public required int AnnotationCount { get; init; }
+}
+
+/// <summary>What revisiting a task's label (README, "Revisions") may cost, shared by the price and the pool.</summary>
+public static class RevisionBudget
+{
+    /// <summary>API.md: a disputed task may ask for annotations up to <c>redundancy.max</c> + 2; the escrow holds them.</summary>
+    public const int ExtraAnnotations = 2;
 }

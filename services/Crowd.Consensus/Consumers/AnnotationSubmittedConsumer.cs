@@ -117,13 +117,7 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
 
                 break;
             case DecisionOutcome.Escalate:
-                var disagreementId = Guid.CreateVersion7();
-                await work.ExecuteAsync("""
-                    UPDATE consensus_tasks SET status = 'escalated' WHERE task_id = @TaskId;
-                    INSERT INTO disagreements (disagreement_id, task_id, batch_id, candidate)
-                    VALUES (@disagreementId, @TaskId, @BatchId, @candidate::jsonb);
-                    """, new { task.TaskId, task.BatchId, disagreementId, candidate = decision.Candidate.GetRawText() });
-                work.Publish(new TaskEscalated { TaskId = task.TaskId, BatchId = task.BatchId, DisagreementId = disagreementId, AnnotationCount = annotations.Count });
+                await work.EscalateAsync(task, decision.Candidate, annotations.Count);
                 break;
         }
     }

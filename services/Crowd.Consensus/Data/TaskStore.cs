@@ -10,7 +10,7 @@ using Crowd.Data;
 
 namespace Crowd.Consensus.Data;
 
-public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string Status, string? FinalLabel, string? Content)
+public sealed record TaskState(Guid TaskId, Guid BatchId, string Policy, string Status, string? FinalLabel, string? Content, int Revision)
 {
     public TaskPolicy ReadPolicy() => JsonSerializer.Deserialize<TaskPolicy>(Policy, JsonSerializerOptions.Web)!;
 
@@ -36,7 +36,7 @@ public static class TaskStore
     public const string Cancelled = "cancelled";
     public const string Excluded = "excluded";
 
-    internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label, content::text AS content";
+    internal const string TaskColumns = "task_id, batch_id, policy::text AS policy, status, final_label::text AS final_label, content::text AS content, revision";
 
     private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, reward_cents, judged";
 
@@ -116,10 +116,23 @@ public static class TaskStore
             AnnotationCount = annotations.Count,
             Source = source,
             IsGold = isGold,
-            AgreeingCount = annotations.Count(a => kind.Agrees(policy, a.Read(), label)),
+            AgreeingCount = annotations.Count(a => !a.Judged && kind.Agrees(policy, a.Read(), label)),
+            Revision = task.Revision,
         });
-        work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId });
+        work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId, Revision = task.Revision });
         await work.JudgeAsync(task, label, annotations, options);
+    }
+
+    /// <summary>Sends the task to QA's disagreement queue with <paramref name="candidate"/> as the label to beat.</summary>
+    public static async Task EscalateAsync(this UnitOfWork work, TaskState task, JsonElement candidate, int annotationCount)
+    {
+        var disagreementId = Guid.CreateVersion7();
+        await work.ExecuteAsync("""
+            UPDATE consensus_tasks SET status = 'escalated' WHERE task_id = @TaskId;
+            INSERT INTO disagreements (disagreement_id, task_id, batch_id, candidate)
+            VALUES (@disagreementId, @TaskId, @BatchId, @candidate::jsonb);
+            """, new { task.TaskId, task.BatchId, disagreementId, candidate = candidate.GetRawText() });
+        work.Publish(new TaskEscalated { TaskId = task.TaskId, BatchId = task.BatchId, DisagreementId = disagreementId, AnnotationCount = annotationCount });
     }
 
     /// <summary>

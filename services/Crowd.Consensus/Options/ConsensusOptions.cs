@@ -14,4 +14,7 @@ public sealed class ConsensusOptions
 
     /// <summary>Judged annotations needed before the floor applies at all, so that a new worker's first answer never suspends them.</summary>
     public double MinObservationsForSuspension { get; set; } = 5;
+
+    /// <summary>How often the revisitor looks for batches whose every task is final (README, "Revisions"): a batch completes at most this long after its last decision.</summary>
+    public TimeSpan RevisitInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

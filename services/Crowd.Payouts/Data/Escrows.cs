@@ -5,7 +5,7 @@ namespace Crowd.Payouts.Data;
 
 public sealed record EscrowRow(
     Guid BatchId, string RequesterId, long MaxCostCents, long FeeCentsPerAnnotation, int TaskCount, string Status,
-    int JudgedTaskCount, int? ExpectedTaskCount, long BonusCents, long FeeCentsPerBonus)
+    int JudgedTaskCount, int? ExpectedTaskCount, long BonusCents, long FeeCentsPerBonus, int? ExpectedAnnotationCount)
 {
     /// <summary>What each judged annotation is charged to this escrow: its reward's fee, and the bonus with its fee if it agrees.</summary>
     public PayTerms Terms => new(FeeCentsPerAnnotation, BonusCents, FeeCentsPerBonus);
@@ -20,7 +20,7 @@ public static class Escrows
     private const string EscrowColumns =
         """
         batch_id, requester_id, max_cost_cents, fee_cents_per_annotation, task_count, status, judged_task_count, expected_task_count,
-        bonus_cents, fee_cents_per_bonus
+        bonus_cents, fee_cents_per_bonus, expected_annotation_count
         """;
 
     public static Task<EscrowRow?> LockEscrowAsync(this UnitOfWork work, Guid batchId) =>
@@ -67,14 +67,17 @@ public static class Escrows
         // A statement of its own, after the lock: its snapshot must see what the holder we may have waited for committed
         // (a payment, or the drain). Read in the locking statement, the progress could predate it, and the two
         // transactions could each conclude the other would settle.
-        const string cancelProgress = """
-            SELECT c.drained_annotation_count,
-                   (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') AS paid_annotation_count
-            FROM batch_cancellations c WHERE c.batch_id = @batchId
+        // Annotations paid are counted only once the batch has completed or been drained: before that nothing is due.
+        const string progress = """
+            SELECT (SELECT c.drained_annotation_count FROM batch_cancellations c WHERE c.batch_id = @batchId) AS drained_annotation_count,
+                   CASE WHEN @completed OR EXISTS (SELECT 1 FROM batch_cancellations c WHERE c.batch_id = @batchId)
+                        THEN (SELECT count(*) FROM ledger_transactions t WHERE t.batch_id = @batchId AND t.kind = 'reward') ELSE 0 END
+                       AS paid_annotation_count
             """;
-        var cancel = await work.QuerySingleOrDefaultAsync<(int? DrainedAnnotationCount, long PaidAnnotationCount)?>(cancelProgress, new { batchId });
+        var (drained, paid) = await work.QuerySingleAsync<(int? DrainedAnnotationCount, long PaidAnnotationCount)>(
+            progress, new { batchId, completed = funded.ExpectedTaskCount is not null });
         if (!Settlement.IsDue(new SettlementProgress(
-            funded.JudgedTaskCount, funded.ExpectedTaskCount, cancel?.DrainedAnnotationCount, cancel?.PaidAnnotationCount ?? 0)))
+            funded.JudgedTaskCount, funded.ExpectedTaskCount, drained, paid, funded.ExpectedAnnotationCount)))
         {
             return;
         }

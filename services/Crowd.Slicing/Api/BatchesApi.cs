@@ -152,7 +152,7 @@ public static class BatchesApi
     private static async Task WriteCsvAsync(Stream stream, NpgsqlDataSource dataSource, Guid batchId, string kind)
     {
         await using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-        await writer.WriteLineAsync("taskId,externalId,sliceFrom,sliceTo,tileX,tileY,tileW,tileH,label,confidence,agreement,annotationCount,source");
+        await writer.WriteLineAsync("taskId,externalId,sliceFrom,sliceTo,tileX,tileY,tileW,tileH,label,confidence,agreement,annotationCount,source,revision");
         for (var after = -1; ;)
         {
             var rows = await dataSource.ResultsAsync(batchId, after, 1000);
@@ -163,7 +163,7 @@ public static class BatchesApi
                 await writer.WriteLineAsync(string.Join(',',
                     r.TaskId, Csv.Escape(r.ExternalId), r.Slice?.From, r.Slice?.To, r.Tile?.X, r.Tile?.Y, r.Tile?.W, r.Tile?.H, Csv.Escape(label),
                     r.Confidence.ToString("R", CultureInfo.InvariantCulture), r.Agreement.ToString("R", CultureInfo.InvariantCulture),
-                    r.AnnotationCount, r.Source));
+                    r.AnnotationCount, r.Source, r.Revision));
             }
 
             if (rows.Count < 1000)

@@ -49,7 +49,7 @@ public sealed record TaskRow(
 
 public sealed record ResultRow(
     Guid TaskId, int Position, string ExternalId, int? SliceFrom, int? SliceTo, string? Tile, string Label,
-    double Confidence, double Agreement, int AnnotationCount, string Source);
+    double Confidence, double Agreement, int AnnotationCount, string Source, int Revision);
 
 public static class BatchStore
 {
@@ -214,7 +214,7 @@ public static class BatchStore
         // the same, where filtering results by batch_id (no index) scanned them all for each page.
         const string sql = """
             SELECT t.task_id, t.position, i.external_id, t.slice_from, t.slice_to, t.tile::text AS tile, r.label::text AS label,
-                   r.confidence, r.agreement, r.annotation_count, r.source
+                   r.confidence, r.agreement, r.annotation_count, r.source, r.revision
             FROM results r
             JOIN tasks t ON t.task_id = r.task_id
             JOIN items i ON i.item_id = t.item_id

@@ -7,7 +7,7 @@ namespace Crowd.Slicing.Domain;
 public static class Pricing
 {
     /// <summary>API.md: the extra annotations a revisited task may need, held in escrow beyond <c>redundancy.max</c>.</summary>
-    public const int RevisitAnnotations = 2;
+    public const int RevisitAnnotations = Crowd.Contracts.Tasks.RevisionBudget.ExtraAnnotations;
 
     /// <summary>The fee on <paramref name="cents"/> paid to a worker (a reward or a bonus), rounded down: payouts charges exactly this on top.</summary>
     public static long FeeCents(long cents, int feeBasisPoints) => cents * feeBasisPoints / 10_000;

@@ -23,4 +23,10 @@ public sealed class SettlementTests
     [TestCase(4, 4, true)]
     public void IsDue_DrainedBatch_OnceEverySubmittedAnnotationIsPaid(int submitted, long paid, bool due) =>
         Assert.That(Settlement.IsDue(new SettlementProgress(0, null, submitted, paid)), Is.EqualTo(due));
+
+    [TestCase(10, false)]
+    [TestCase(11, true)]
+    public void IsDue_CompletedBatchWithARevisedTask_OnceItsExtraAnnotationIsPaidToo(long paid, bool due) =>
+        // Three tasks, all judged once (nine annotations), and a revisit asked one of them for two more: eleven to pay.
+        Assert.That(Settlement.IsDue(new SettlementProgress(3, 3, null, paid, ExpectedAnnotationCount: 11)), Is.EqualTo(due));
 }

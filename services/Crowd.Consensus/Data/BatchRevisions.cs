@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Crowd.Consensus.Domain;
+using Crowd.Contracts.Batches;
+using Crowd.Contracts.Tasks;
+using Crowd.Data;
+
+namespace Crowd.Consensus.Data;
+
+/// <summary>What revisiting a batch reads and writes (README, "Revisions"); the rule itself is <see cref="BatchRevisit"/>.</summary>
+public static class BatchRevisions
+{
+    /// <summary>A batch to revisit: every task final (decided or excluded), not cancelled, not found stable yet.</summary>
+    private const string Due = """
+        o.stable_at IS NULL AND o.task_count IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM cancelled_batches c WHERE c.batch_id = o.batch_id)
+        AND o.task_count = (SELECT count(*) FROM consensus_tasks t WHERE t.batch_id = o.batch_id AND t.status IN ('finalized', 'excluded'))
+        """;
+
+    public static async Task<IReadOnlyList<Guid>> BatchesDueAsync(this UnitOfWork work) =>
+        (await work.QueryAsync<Guid>($"SELECT o.batch_id FROM batch_owners o WHERE {Due} ORDER BY o.batch_id")).ToList();
+
+    public static Task<bool> IsDueAsync(this UnitOfWork work, Guid batchId) =>
+        work.ExecuteScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM batch_owners o WHERE o.batch_id = @batchId AND {Due})", new { batchId });
+
+    private sealed record TaskRow(Guid TaskId, string? DecidedClass, int AnnotationCount);
+
+    /// <summary>The batch's policy, its tasks and its classification annotations; null policy for a batch with no task.</summary>
+    public static async Task<(TaskPolicy? Policy, IReadOnlyList<RevisitedTask> Tasks, IReadOnlyList<RevisitedAnnotation> Annotations)> LoadForRevisitAsync(
+        this UnitOfWork work, Guid batchId)
+    {
+        var policy = await work.ExecuteScalarAsync<string?>("SELECT policy::text FROM consensus_tasks WHERE batch_id = @batchId LIMIT 1", new { batchId });
+        if (policy is null)
+        {
+            return (null, [], []);
+        }
+
+        var batchPolicy = JsonSerializer.Deserialize<TaskPolicy>(policy, JsonSerializerOptions.Web)!;
+        if (!BatchRevisit.Applies(batchPolicy))
+        {
+            return (batchPolicy, [], []);
+        }
+
+        // Only consensus's own decisions may be disputed: gold answers are known, QA's are a reviewer's word.
+        var tasks = await work.QueryAsync<TaskRow>("""
+            SELECT t.task_id,
+                   CASE WHEN t.status = 'finalized' AND t.source = 'consensus' THEN t.final_label->>'label' END AS decided_class,
+                   (SELECT count(*) FROM annotations a WHERE a.task_id = t.task_id)::int AS annotation_count
+            FROM consensus_tasks t WHERE t.batch_id = @batchId ORDER BY t.task_id
+            """, new { batchId });
+        var annotations = await work.QueryAsync<RevisitedAnnotation>("""
+            SELECT a.task_id, a.worker_id, a.payload->>'label' AS class
+            FROM annotations a JOIN consensus_tasks t ON t.task_id = a.task_id
+            WHERE t.batch_id = @batchId
+            """, new { batchId });
+        return (batchPolicy, [.. tasks.Select(t => new RevisitedTask(t.TaskId, t.DecidedClass, t.AnnotationCount))], [.. annotations]);
+    }
+
+    /// <summary>A disputed task goes back to collecting at its next revision, and the pool reopens it with room up to its budget.</summary>
+    public static async Task ReopenAsync(this UnitOfWork work, Guid taskId, Guid batchId, int annotationCount, int budget)
+    {
+        var revision = await work.ExecuteScalarAsync<int>(
+            "UPDATE consensus_tasks SET status = 'collecting', revision = revision + 1 WHERE task_id = @taskId RETURNING revision", new { taskId });
+        work.Publish(new MoreAnnotationsRequested { TaskId = taskId, BatchId = batchId, AnnotationCount = annotationCount, Budget = budget, Revision = revision });
+    }
+
+    /// <summary>A disputed task without budget left goes to QA at its next revision, the batch's label as the candidate.</summary>
+    public static async Task SendToQaAsync(this UnitOfWork work, Guid taskId, JsonElement candidate, int annotationCount)
+    {
+        await work.ExecuteAsync("UPDATE consensus_tasks SET revision = revision + 1 WHERE task_id = @taskId", new { taskId });
+        var task = (await work.LockTaskAsync(taskId))!;
+        await work.EscalateAsync(task, candidate, annotationCount);
+    }
+
+    /// <summary>Records that the batch's labels are stable and tells slicing (which completes it) what they add up to.</summary>
+    public static async Task MarkStableAsync(this UnitOfWork work, Guid batchId)
+    {
+        var (revisionSum, judged) = await work.QuerySingleAsync<(int RevisionSum, int Judged)>("""
+            UPDATE batch_owners SET stable_at = now() WHERE batch_id = @batchId;
+            SELECT COALESCE(sum(t.revision) FILTER (WHERE t.status = 'finalized'), 0)::int,
+                   (SELECT count(*) FROM annotations a JOIN consensus_tasks j ON j.task_id = a.task_id WHERE j.batch_id = @batchId AND a.judged)::int
+            FROM consensus_tasks t WHERE t.batch_id = @batchId
+            """, new { batchId });
+        work.Publish(new BatchLabelsStable { BatchId = batchId, RevisionSum = revisionSum, JudgedAnnotationCount = judged });
+    }
+}
