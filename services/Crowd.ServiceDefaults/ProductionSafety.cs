@@ -76,7 +76,7 @@ public static class ProductionSafety
         }
 
         if (url.IsLoopback || url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && IsPrivate(address)))
+            || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && IsPrivateAddress(address)))
         {
             return "Must not name this machine or a private or link-local network in Production.";
         }
@@ -84,7 +84,8 @@ public static class ProductionSafety
         return null;
     }
 
-    private static bool IsPrivate(IPAddress address)
+    /// <summary>Loopback, private, carrier-grade NAT, link-local or unspecified: an address a server-side request must not reach from Production.</summary>
+    public static bool IsPrivateAddress(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {

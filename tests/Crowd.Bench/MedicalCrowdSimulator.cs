@@ -38,6 +38,9 @@ internal static class MedicalCrowdSimulator
             ("dynamic one-coin, min 1, max 7, 0.95 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true)),
             ("dynamic one-coin, min 2, max 7, 0.9 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9)),
             ("dynamic one-coin, min 1, max 7, 0.9 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9)),
+            ("dynamic one-coin, min 1, max 7, 0.9 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9, modelAccuracy: 0.9)),
+            ("dynamic one-coin, min 1, max 7, 0.95 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.95, modelAccuracy: 0.9)),
+            ("dynamic one-coin, min 1, max 7, 0.95 + suspension + revisiting + a 70% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.95, modelAccuracy: 0.7)),
         };
 
         var totals = new PolicyResult[policies.Length];
@@ -109,13 +112,23 @@ internal static class MedicalCrowdSimulator
     /// task is decided, Dawid-Skene over the whole batch (started from the learned accuracies) disputes labels
     /// (<see cref="Revisit"/>); a disputed task gets one more annotation, up to max + 2, and is decided again with what is
     /// known then, or goes to QA (counted as escalated, and right) with its budget spent; repeated until nothing changes.
+    /// With <paramref name="modelAccuracy"/>, a model pre-annotated every task (right with that probability, else one of
+    /// the other classes at random) and votes as the service's does (README, "Model pre-annotations"): a one-coin voter
+    /// from the new-worker prior, learned from each task's first final label, entered as the class prior, never counted
+    /// toward min; it costs no annotation.
     /// </summary>
     private static PolicyResult Dynamic(
-        Random rng, World world, int min, bool confusion, Suspension? suspension = null, bool revisit = false, double threshold = 0.95)
+        Random rng, World world, int min, bool confusion, Suspension? suspension = null, bool revisit = false, double threshold = 0.95,
+        double? modelAccuracy = null)
     {
         const int Max = 7;
         var pool = new WorkerPool(rng, world, confusion, suspension);
         var reliability = pool.Reliability;
+        var modelSays = modelAccuracy is { } accuracy
+            ? world.Truth.Select(truth => rng.NextDouble() < accuracy ? truth : (truth + 1 + rng.Next(Classes - 1)) % Classes).ToArray()
+            : null;
+        WorkerReliability model = OneCoinReliability.NewWorker;
+        var modelTaught = new bool[TaskCount];
 
         // Running class prevalence from finalized labels (Dirichlet(1) start), as the service can track per batch.
         var classCounts = Enumerable.Repeat(1.0, Classes).ToArray();
@@ -127,7 +140,7 @@ internal static class MedicalCrowdSimulator
         void Decide(int i, int budget)
         {
             var total = classCounts.Sum();
-            var prior = classCounts.Select(c => c / total).ToArray();
+            var prior = classCounts.Select((c, truth) => c / total * (modelSays is null ? 1 : model.Probability(truth, modelSays[i], Classes))).ToArray();
             var policy = new DecisionPolicy(Math.Min(min, budget), budget, threshold);
             while (true)
             {
@@ -147,6 +160,12 @@ internal static class MedicalCrowdSimulator
                         for (var c = 0; c < Classes; c++)
                         {
                             classCounts[c] += posterior[c];
+                        }
+
+                        if (modelSays is not null && !modelTaught[i])
+                        {
+                            model = model.ObserveGold(modelSays[i], decision.Candidate, Classes);
+                            modelTaught[i] = true;
                         }
                     }
 

@@ -35,6 +35,7 @@ public sealed class TokenTests
         ["without sub"] = () => Jwt(Header("HS256"), Claims(c => c.Remove("sub"))),
         ["empty sub"] = () => Jwt(Header("HS256"), Claims(c => c["sub"] = "")),
         ["blank sub"] = () => Jwt(Header("HS256"), Claims(c => c["sub"] = "  ")),
+        ["a model's reserved sub"] = () => Jwt(Header("HS256"), Claims(c => c["sub"] = "model:nodule-net")),
         ["role edited after signing"] = EditedRole,
     };
 

@@ -38,6 +38,8 @@ public sealed record LabelAccepted
     public int? AgreeingCount { get; init; }
     /// <summary>1 for a task's first final label; a revisited task's later label (README, "Revisions") comes with a higher one and replaces it.</summary>
     public int Revision { get; init; } = 1;
+    /// <summary>Whether the task's model prediction agrees with <see cref="Label"/> by the kind's rule; null for a task without one.</summary>
+    public bool? ModelAgrees { get; init; }
 }
 
 /// <summary>Each annotation of a finalized task, judged against its final label. Payouts pays from this, once per annotation.</summary>

@@ -24,6 +24,22 @@ public sealed record TaskPolicy
     public double? Tolerance { get; init; }
     /// <summary>Segmentation only: the Dice with the consensus mask an annotation needs, per class, to agree; null for the default 0.8.</summary>
     public double? DiceThreshold { get; init; }
+    /// <summary>A model's pre-annotation of the task's item (API.md item <c>prediction</c>); null when the requester gave none.</summary>
+    public ModelPrediction? Prediction { get; init; }
+}
+
+/// <summary>A model's pre-annotation: a payload of the schema's kind, and the model's own score in [0, 1].</summary>
+public sealed record ModelPrediction
+{
+    /// <summary>
+    /// Consensus keeps a model's reliability beside the workers', under this prefix and the model's name; no principal
+    /// may have a <c>sub</c> that starts with it (tokens naming one are refused), so no worker can share a model's record.
+    /// </summary>
+    public const string VoterPrefix = "model:";
+
+    public required string Model { get; init; }
+    public required JsonElement Label { get; init; }
+    public required double Score { get; init; }
 }
 
 /// <summary>One task as assignment's pool needs it: what to show, who may see it, and what it pays.</summary>

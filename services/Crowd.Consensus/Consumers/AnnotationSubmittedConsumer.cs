@@ -1,4 +1,5 @@
 using Crowd.Consensus.Data;
+using Crowd.Consensus.Domain;
 using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Consensus.Options;
@@ -96,7 +97,8 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
             return;
         }
 
-        var reliabilities = await work.ReliabilitiesAsync(annotations.Select(a => a.WorkerId));
+        var voters = annotations.Select(a => a.WorkerId);
+        var reliabilities = await work.ReliabilitiesAsync(policy.Prediction is { } prediction ? voters.Append(ModelVoters.Id(prediction)) : voters);
         var decision = kind.Decide(
             policy, annotations.Select((a, i) => new KindAnnotation(a.WorkerId, payloads[i])).ToList(), workerId => reliabilities[workerId].Reliability);
         switch (decision.Outcome)

@@ -9,22 +9,41 @@ namespace Crowd.Consensus.Data;
 /// <summary>What revisiting a batch reads and writes (README, "Revisions"); the rule itself is <see cref="BatchRevisit"/>.</summary>
 public static class BatchRevisions
 {
-    /// <summary>A batch to revisit: every task final (decided or excluded), not cancelled, not found stable yet.</summary>
-    private const string Due = """
+    /// <summary>Every task of the batch final: decided (by consensus, gold or QA) or excluded.</summary>
+    private const string AllFinal =
+        "o.task_count = (SELECT count(*) FROM consensus_tasks t WHERE t.batch_id = o.batch_id AND t.status IN ('finalized', 'excluded'))";
+
+    /// <summary>A batch to revisit: not cancelled, not found stable yet, and either every task final or a suspension asked for it.</summary>
+    private const string Due = $"""
         o.stable_at IS NULL AND o.task_count IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM cancelled_batches c WHERE c.batch_id = o.batch_id)
-        AND o.task_count = (SELECT count(*) FROM consensus_tasks t WHERE t.batch_id = o.batch_id AND t.status IN ('finalized', 'excluded'))
+        AND (o.revisit_requested OR {AllFinal})
         """;
 
     public static async Task<IReadOnlyList<Guid>> BatchesDueAsync(this UnitOfWork work) =>
         (await work.QueryAsync<Guid>($"SELECT o.batch_id FROM batch_owners o WHERE {Due} ORDER BY o.batch_id")).ToList();
 
-    public static Task<bool> IsDueAsync(this UnitOfWork work, Guid batchId) =>
-        work.ExecuteScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM batch_owners o WHERE o.batch_id = @batchId AND {Due})", new { batchId });
+    /// <summary>Whether the batch is due (<see cref="Due"/>), and whether every task of it is final, asked once its lock is held.</summary>
+    public static async Task<(bool Due, bool AllFinal)> RevisitStateAsync(this UnitOfWork work, Guid batchId) =>
+        await work.QuerySingleOrDefaultAsync<(bool, bool)>(
+            $"SELECT ({Due}) AS due, ({AllFinal}) AS all_final FROM batch_owners o WHERE o.batch_id = @batchId", new { batchId });
 
-    private sealed record TaskRow(Guid TaskId, string? DecidedClass, int AnnotationCount);
+    /// <summary>A suspended worker's open batches are revisited without waiting for their last task.</summary>
+    public static Task RequestRevisitsAsync(this UnitOfWork work, string suspendedWorkerId) =>
+        work.ExecuteAsync("""
+            UPDATE batch_owners SET revisit_requested = true
+            WHERE stable_at IS NULL AND batch_id IN (
+                SELECT DISTINCT t.batch_id FROM annotations a JOIN consensus_tasks t ON t.task_id = a.task_id WHERE a.worker_id = @suspendedWorkerId)
+            """, new { suspendedWorkerId });
 
-    /// <summary>The batch's policy, its tasks and its classification annotations; null policy for a batch with no task.</summary>
+    public static Task ClearRevisitRequestAsync(this UnitOfWork work, Guid batchId) =>
+        work.ExecuteAsync("UPDATE batch_owners SET revisit_requested = false WHERE batch_id = @batchId", new { batchId });
+
+    private sealed record TaskRow(Guid TaskId, string? Decided, int AnnotationCount);
+
+    private sealed record AnnotationRow(Guid TaskId, string WorkerId, string Payload);
+
+    /// <summary>The batch's policy, its tasks and its annotations; a null policy for a batch with no task yet.</summary>
     public static async Task<(TaskPolicy? Policy, IReadOnlyList<RevisitedTask> Tasks, IReadOnlyList<RevisitedAnnotation> Annotations)> LoadForRevisitAsync(
         this UnitOfWork work, Guid batchId)
     {
@@ -34,25 +53,22 @@ public static class BatchRevisions
             return (null, [], []);
         }
 
-        var batchPolicy = JsonSerializer.Deserialize<TaskPolicy>(policy, JsonSerializerOptions.Web)!;
-        if (!BatchRevisit.Applies(batchPolicy))
-        {
-            return (batchPolicy, [], []);
-        }
-
         // Only consensus's own decisions may be disputed: gold answers are known, QA's are a reviewer's word.
         var tasks = await work.QueryAsync<TaskRow>("""
             SELECT t.task_id,
-                   CASE WHEN t.status = 'finalized' AND t.source = 'consensus' THEN t.final_label->>'label' END AS decided_class,
+                   CASE WHEN t.status = 'finalized' AND t.source = 'consensus' THEN t.final_label::text END AS decided,
                    (SELECT count(*) FROM annotations a WHERE a.task_id = t.task_id)::int AS annotation_count
             FROM consensus_tasks t WHERE t.batch_id = @batchId ORDER BY t.task_id
             """, new { batchId });
-        var annotations = await work.QueryAsync<RevisitedAnnotation>("""
-            SELECT a.task_id, a.worker_id, a.payload->>'label' AS class
+        var annotations = await work.QueryAsync<AnnotationRow>("""
+            SELECT a.task_id, a.worker_id, a.payload::text AS payload
             FROM annotations a JOIN consensus_tasks t ON t.task_id = a.task_id
             WHERE t.batch_id = @batchId
             """, new { batchId });
-        return (batchPolicy, [.. tasks.Select(t => new RevisitedTask(t.TaskId, t.DecidedClass, t.AnnotationCount))], [.. annotations]);
+        return (
+            JsonSerializer.Deserialize<TaskPolicy>(policy, JsonSerializerOptions.Web)!,
+            [.. tasks.Select(t => new RevisitedTask(t.TaskId, t.Decided is null ? null : JsonDocument.Parse(t.Decided).RootElement, t.AnnotationCount))],
+            [.. annotations.Select(a => new RevisitedAnnotation(a.TaskId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement))]);
     }
 
     /// <summary>A disputed task goes back to collecting at its next revision, and the pool reopens it with room up to its budget.</summary>

@@ -35,7 +35,7 @@ public static class Reliabilities
         return ids.ToDictionary(id => id, id => known.GetValueOrDefault(id) ?? new StoredReliability(prior, false), StringComparer.Ordinal);
     }
 
-    /// <summary>Stores a worker's reliability and tells assignment, whose worker profile shows it.</summary>
+    /// <summary>Stores a worker's (or a model's) reliability and tells assignment, whose worker profile shows it.</summary>
     public static async Task SaveReliabilityAsync(this UnitOfWork work, string workerId, StoredReliability stored)
     {
         await work.ExecuteAsync("""
@@ -43,6 +43,11 @@ public static class Reliabilities
             SET correct = @Correct, incorrect = @Incorrect, observations = @Observations, suspended = @Suspended, updated_at = now()
             WHERE worker_id = @workerId
             """, new { workerId, stored.Reliability.Correct, stored.Reliability.Incorrect, stored.Reliability.Observations, stored.Suspended });
+        if (ModelVoters.IsModel(workerId))
+        {
+            return; // a model has no worker profile
+        }
+
         work.Publish(new WorkerReliabilityChanged
         {
             WorkerId = workerId,

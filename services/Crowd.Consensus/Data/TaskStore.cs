@@ -118,9 +118,10 @@ public static class TaskStore
             IsGold = isGold,
             AgreeingCount = annotations.Count(a => !a.Judged && kind.Agrees(policy, a.Read(), label)),
             Revision = task.Revision,
+            ModelAgrees = policy.Prediction is { } prediction ? kind.Agrees(policy, prediction.Label, label) : null,
         });
         work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId, Revision = task.Revision });
-        await work.JudgeAsync(task, label, annotations, options);
+        await work.JudgeAsync(task, label, annotations, options, teachModel: task.Revision == 1);
     }
 
     /// <summary>Sends the task to QA's disagreement queue with <paramref name="candidate"/> as the label to beat.</summary>
@@ -139,18 +140,26 @@ public static class TaskStore
     /// Judges the annotations not judged yet (all of them at finalization; a straggler after it) against the final label:
     /// payouts pays each one, and each worker's reliability learns from it. A worker whose estimated accuracy falls
     /// under the platform's floor is suspended, once. A task QA excluded has no final label (null): its annotations are
-    /// paid, since the work was done, but teach no reliability, since nothing says which of them was right.
+    /// paid, since the work was done, but teach no reliability, since nothing says which of them was right. With
+    /// <paramref name="teachModel"/> (a task's first final label) the task's model prediction, if any, teaches its model too.
     /// </summary>
     public static async Task JudgeAsync(
-        this UnitOfWork work, TaskState task, JsonElement? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
+        this UnitOfWork work, TaskState task, JsonElement? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options,
+        bool teachModel = false)
     {
         var unjudged = await work.PublishJudgedAsync(task, annotations, finalLabel);
         if (unjudged.Count > 0 && finalLabel is { } final)
         {
             var policy = task.ReadPolicy();
             var kind = ConsensusKinds.Of(policy);
-            var lessons = unjudged
-                .SelectMany(a => kind.Lessons(policy, a.Read(), final).Select(lesson => (a.WorkerId, lesson)))
+            var answers = unjudged.Select(a => (a.WorkerId, Payload: a.Read()));
+            if (teachModel && policy.Prediction is { } prediction)
+            {
+                answers = answers.Append((ModelVoters.Id(prediction), prediction.Label));
+            }
+
+            var lessons = answers
+                .SelectMany(a => kind.Lessons(policy, a.Payload, final).Select(lesson => (a.WorkerId, lesson)))
                 .ToList();
             if (lessons.Count > 0)
             {
@@ -197,6 +206,7 @@ public static class TaskStore
         foreach (var suspension in ReliabilityLearning.Learn(reliabilities, lessons, options))
         {
             work.Publish(new WorkerSuspended { WorkerId = suspension.WorkerId, EstimatedAccuracy = suspension.EstimatedAccuracy, Reason = suspension.Reason });
+            await work.RequestRevisitsAsync(suspension.WorkerId);
         }
 
         foreach (var (workerId, stored) in reliabilities)

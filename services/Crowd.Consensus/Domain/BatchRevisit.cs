@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Crowd.Consensus.Data;
+using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Engine;
 using Crowd.Consensus.Engine.Online;
 using Crowd.Contracts.Tasks;
@@ -6,38 +8,55 @@ using Crowd.Labels;
 
 namespace Crowd.Consensus.Domain;
 
-/// <summary>A task of the batch being revisited: the class consensus decided (null when it did not: gold, QA, excluded) and its annotation count.</summary>
-public sealed record RevisitedTask(Guid TaskId, string? DecidedClass, int AnnotationCount);
-
-/// <summary>One classification annotation of the batch being revisited.</summary>
-public sealed record RevisitedAnnotation(Guid TaskId, string WorkerId, string Class);
-
 /// <summary>
-/// A task whose decided label the batch, seen whole, no longer supports: it asks for more annotations while it has
-/// budget left (<see cref="RevisionBudget.ExtraAnnotations"/> past <c>redundancy.max</c>), else it goes to QA with the batch's
-/// label as the candidate.
+/// A task of the batch being revisited: the label consensus decided (null when it did not decide it: gold, QA, excluded,
+/// still collecting, so never disputed) and its annotation count.
 /// </summary>
-public sealed record DisputedTask(Guid TaskId, string BatchClass, double BatchConfidence, bool AsksForMore);
+public sealed record RevisitedTask(Guid TaskId, JsonElement? Decided, int AnnotationCount);
+
+/// <summary>One annotation of the batch being revisited.</summary>
+public sealed record RevisitedAnnotation(Guid TaskId, string WorkerId, JsonElement Payload);
 
 /// <summary>
-/// Revisiting a batch's early decisions (README, "Revisions"): a classification batch is re-decided by Dawid-Skene over
-/// every annotation it holds, started from the workers' learned accuracies (<see cref="Revisit.Dispute"/>), and each task
-/// consensus decided differently is disputed. Gold tasks (their answer is known) and QA's decisions are never disputed,
-/// though their annotations are evidence about the workers. Other kinds are not revisited: their rules judge each task
-/// on its own annotations, with nothing a batch-wide model would add.
+/// A task whose decided label the batch, seen again, no longer supports: it asks for more annotations while it has
+/// budget left (<see cref="BatchRevisit.Budget"/>), else it goes to QA with <see cref="Candidate"/> as the label to beat.
+/// </summary>
+public sealed record DisputedTask(Guid TaskId, JsonElement Candidate, bool AsksForMore);
+
+/// <summary>
+/// Revisiting a batch's early decisions (README, "Revisions"). A classification batch is re-decided whole by Dawid-Skene
+/// over every annotation it holds, started from the workers' learned accuracies (<see cref="Revisit.Dispute"/>): a
+/// task consensus decided differently is disputed. Other kinds judge each task on its own annotations, so there the
+/// revisit re-applies the kind's own rule to each decided task without its suspended workers' annotations: a task that
+/// rule would no longer accept as decided is disputed. Gold tasks and QA's decisions are never disputed, though their
+/// annotations are evidence about the workers.
 /// </summary>
 public static class BatchRevisit
 {
-    public static bool Applies(TaskPolicy policy) => policy.SchemaKind == LabelPayloads.Classification;
+    /// <summary>The most annotations a revisited task may have: its batch's <c>redundancy.max</c> + <see cref="RevisionBudget.ExtraAnnotations"/>.</summary>
+    public static int Budget(TaskPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.RedundancyMax + RevisionBudget.ExtraAnnotations;
+    }
 
-    /// <summary>The batch's disputed tasks, given its policy (<paramref name="policy"/>: every task of a batch has its schema and redundancy).</summary>
+    /// <summary>The batch's disputed tasks, given its policy (every task of a batch has its schema and redundancy) and each worker's stored reliability.</summary>
     public static IReadOnlyList<DisputedTask> Dispute(
-        TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations, Func<string, double> learnedAccuracy)
+        TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations, Func<string, StoredReliability> reliabilityOf)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(annotations);
-        if (!Applies(policy) || annotations.Count == 0)
+        ArgumentNullException.ThrowIfNull(reliabilityOf);
+        return policy.SchemaKind == LabelPayloads.Classification
+            ? DisputeByBatchModel(policy, tasks, annotations, reliabilityOf)
+            : DisputeWithoutSuspended(policy, tasks, annotations, reliabilityOf);
+    }
+
+    private static List<DisputedTask> DisputeByBatchModel(
+        TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations, Func<string, StoredReliability> reliabilityOf)
+    {
+        if (annotations.Count == 0)
         {
             return [];
         }
@@ -50,18 +69,38 @@ public static class BatchRevisit
             tasks.Count, workers.Count, classes.Count,
             [.. annotations.Select(a => itemOf[a.TaskId])],
             [.. annotations.Select(a => workerOf[a.WorkerId])],
-            [.. annotations.Select(a => TaskStore.IndexOf(classes, a.Class))]);
-        var decided = tasks.Select(t => t.DecidedClass is { } label ? TaskStore.IndexOf(classes, label) : -1).ToArray();
+            [.. annotations.Select(a => ClassOf(classes, a.Payload))]);
+        var decided = tasks.Select(t => t.Decided is { } label ? ClassOf(classes, label) : -1).ToArray();
+        var learned = workers.Select(w => reliabilityOf(w).Reliability.Accuracy).ToArray();
 
-        return Revisit.Dispute(batch, decided, [.. workers.Select(learnedAccuracy)])
-            .Select(d => new DisputedTask(tasks[d.Item].TaskId, classes[d.BatchLabel], d.BatchConfidence, tasks[d.Item].AnnotationCount < Budget(policy)))
+        return Revisit.Dispute(batch, decided, learned)
+            .Select(d => new DisputedTask(tasks[d.Item].TaskId, ClassificationKind.Payload(classes[d.BatchLabel]), tasks[d.Item].AnnotationCount < Budget(policy)))
             .ToList();
     }
 
-    /// <summary>The most annotations a revisited task may have: its batch's <c>redundancy.max</c> + <see cref="RevisionBudget.ExtraAnnotations"/>.</summary>
-    public static int Budget(TaskPolicy policy)
+    private static List<DisputedTask> DisputeWithoutSuspended(
+        TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations, Func<string, StoredReliability> reliabilityOf)
     {
-        ArgumentNullException.ThrowIfNull(policy);
-        return policy.RedundancyMax + RevisionBudget.ExtraAnnotations;
+        var kind = ConsensusKinds.Of(policy);
+        var byTask = annotations.ToLookup(a => a.TaskId);
+        var disputed = new List<DisputedTask>();
+        foreach (var task in tasks)
+        {
+            if (task.Decided is not { } decided || !byTask[task.TaskId].Any(a => reliabilityOf(a.WorkerId).Suspended))
+            {
+                continue;
+            }
+
+            var kept = byTask[task.TaskId].Where(a => !reliabilityOf(a.WorkerId).Suspended).Select(a => new KindAnnotation(a.WorkerId, a.Payload)).ToList();
+            var decision = kept.Count == 0 ? null : kind.Decide(policy, kept, workerId => reliabilityOf(workerId).Reliability);
+            if (decision is not { Outcome: DecisionOutcome.Accept } || !kind.Agrees(policy, decision.Candidate, decided))
+            {
+                disputed.Add(new DisputedTask(task.TaskId, decision?.Candidate ?? decided, task.AnnotationCount < Budget(policy)));
+            }
+        }
+
+        return disputed;
     }
+
+    private static int ClassOf(IReadOnlyList<string> classes, JsonElement payload) => TaskStore.IndexOf(classes, payload.GetProperty("label").GetString()!);
 }

@@ -12,7 +12,8 @@ public sealed record Suspension(string WorkerId, double EstimatedAccuracy, strin
 
 /// <summary>
 /// The reliability rule: each judged annotation's lessons (<see cref="IConsensusKind.Lessons"/>) move its worker's
-/// one-coin estimate, and a worker consensus is sure enough is under the platform's floor is suspended, once.
+/// one-coin estimate, and a worker consensus is sure enough is under the platform's floor is suspended, once (a model
+/// never: its reliability only weighs its votes).
 /// </summary>
 public static class ReliabilityLearning
 {
@@ -31,7 +32,7 @@ public static class ReliabilityLearning
         {
             var stored = reliabilities[workerId];
             var learned = (OneCoinReliability)stored.Reliability.ObserveGold(observed, truth, classCount, weight);
-            var suspend = !stored.Suspended && learned.IsBelowFloor(
+            var suspend = !stored.Suspended && !ModelVoters.IsModel(workerId) && learned.IsBelowFloor(
                 options.AccuracyFloor, options.SuspensionConfidence, options.MinObservationsForSuspension, classCount);
             reliabilities[workerId] = new StoredReliability(learned, stored.Suspended || suspend);
             if (suspend)

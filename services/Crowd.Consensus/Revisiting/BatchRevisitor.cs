@@ -1,6 +1,5 @@
 using Crowd.Consensus.Data;
 using Crowd.Consensus.Domain;
-using Crowd.Consensus.Domain.Kinds;
 using Crowd.Consensus.Options;
 using Crowd.Data;
 using Microsoft.Extensions.Options;
@@ -8,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Crowd.Consensus.Revisiting;
 
 /// <summary>
-/// Revisits each batch once every task is final, before it may complete (README, "Revisions"): the batch is re-decided
-/// whole (<see cref="BatchRevisit"/>); disputed tasks go back for more annotations or to QA, and once a revisit disputes
-/// nothing the batch's labels are stable and slicing may complete it. Safe with any number of instances: each batch is
-/// revisited under its exclusive lock (decisions hold it shared), and checked again once the lock is held.
+/// Revisits each batch once every task is final, before it may complete, and an open batch at once when one of its
+/// workers is suspended (README, "Revisions"): the batch is re-decided (<see cref="BatchRevisit"/>); disputed tasks go
+/// back for more annotations or to QA, and once a revisit of a batch whose every task is final disputes nothing, its
+/// labels are stable and slicing may complete it. Safe with any number of instances: each batch is revisited under its
+/// exclusive lock (decisions hold it shared), and checked again once the lock is held.
 /// </summary>
 public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions> options, ILogger<BatchRevisitor> logger) : BackgroundService
 {
@@ -50,21 +50,15 @@ public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions>
     {
         await using var work = await database.BeginAsync(cancellationToken);
         await work.LockBatchAsync(batchId);
-        if (!await work.IsDueAsync(batchId))
+        var (due, allFinal) = await work.RevisitStateAsync(batchId);
+        if (!due)
         {
             return; // another instance revisited it first, or a cancel came between
         }
 
+        await work.ClearRevisitRequestAsync(batchId);
         var (policy, tasks, annotations) = await work.LoadForRevisitAsync(batchId);
         var disputed = policy is null ? [] : await DisputeAsync(work, policy, tasks, annotations);
-        if (disputed.Count == 0)
-        {
-            await work.MarkStableAsync(batchId);
-            await work.CommitAsync();
-            logger.LogInformation("Batch {BatchId} revisited: {TaskCount} labels stable", batchId, tasks.Count);
-            return;
-        }
-
         var counts = tasks.ToDictionary(t => t.TaskId, t => t.AnnotationCount);
         foreach (var task in disputed)
         {
@@ -74,20 +68,27 @@ public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions>
             }
             else
             {
-                await work.SendToQaAsync(task.TaskId, ClassificationKind.Payload(task.BatchClass), counts[task.TaskId]);
+                await work.SendToQaAsync(task.TaskId, task.Candidate, counts[task.TaskId]);
             }
+        }
+
+        var stable = disputed.Count == 0 && allFinal;
+        if (stable)
+        {
+            await work.MarkStableAsync(batchId);
         }
 
         await work.CommitAsync();
         logger.LogInformation(
-            "Batch {BatchId} revisited: {Disputed} of {TaskCount} labels disputed ({Reopened} asking for more annotations, the rest to QA)",
-            batchId, disputed.Count, tasks.Count, disputed.Count(d => d.AsksForMore));
+            "Batch {BatchId} revisited ({Why}): {Disputed} of {TaskCount} labels disputed ({Reopened} asking for more annotations, the rest to QA){Stable}",
+            batchId, allFinal ? "every task final" : "a worker suspended", disputed.Count, tasks.Count, disputed.Count(d => d.AsksForMore),
+            stable ? "; labels stable" : "");
     }
 
     private static async Task<IReadOnlyList<DisputedTask>> DisputeAsync(
         UnitOfWork work, Crowd.Contracts.Tasks.TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations)
     {
         var reliabilities = await work.ReliabilitiesAsync(annotations.Select(a => a.WorkerId));
-        return BatchRevisit.Dispute(policy, tasks, annotations, workerId => reliabilities[workerId].Reliability.Accuracy);
+        return BatchRevisit.Dispute(policy, tasks, annotations, workerId => reliabilities[workerId]);
     }
 }

@@ -39,4 +39,8 @@ public static class CrowdMetrics
 
     /// <summary>Audit events refused for their sender.</summary>
     public static readonly Counter<long> AuditRefused = Meter.CreateCounter<long>("crowd.audit.refused", description: "Audit events refused for their sender");
+
+    /// <summary>Webhook delivery attempts by outcome: <c>delivered</c>, <c>retrying</c>, <c>failed</c> (given up).</summary>
+    public static readonly Counter<long> WebhookDeliveries =
+        Meter.CreateCounter<long>("crowd.webhook.deliveries", description: "Webhook delivery attempts, by outcome");
 }

@@ -54,9 +54,14 @@ public static class AuthExtensions
                 {
                     OnTokenValidated = context =>
                     {
-                        if (string.IsNullOrWhiteSpace(context.Principal?.FindFirstValue("sub")))
+                        var subject = context.Principal?.FindFirstValue("sub");
+                        if (string.IsNullOrWhiteSpace(subject))
                         {
                             context.Fail("The token names no principal (sub).");
+                        }
+                        else if (subject.StartsWith(Crowd.Contracts.Tasks.ModelPrediction.VoterPrefix, StringComparison.Ordinal))
+                        {
+                            context.Fail("The token's sub is reserved for models' pre-annotations.");
                         }
 
                         return Task.CompletedTask;

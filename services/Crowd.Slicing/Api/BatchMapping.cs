@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crowd.Contracts.Tasks;
 using Crowd.Labels;
 using Crowd.Slicing.Domain;
 
@@ -47,7 +48,15 @@ public static class BatchMapping
 
     private static ItemSubmission ToItem(ItemSpec item, bool isGold, JsonElement? truth) => new(
         Required(item.ExternalId, "externalId"), Required(item.ContentUri, "contentUri"), item.SliceCount, item.Width, item.Height,
-        item.Metadata is null ? null : JsonSerializer.SerializeToElement(item.Metadata), isGold, truth);
+        item.Metadata is null ? null : JsonSerializer.SerializeToElement(item.Metadata), isGold, truth,
+        item.Prediction is { } prediction
+            ? new ModelPrediction
+            {
+                Model = Required(prediction.Model, "prediction.model"),
+                Label = Required(prediction.Label, "prediction.label"),
+                Score = Required(prediction.Score, "prediction.score"),
+            }
+            : null);
 
     private static T Required<T>(T? value, string field) where T : class => value ?? throw Unvalidated(field);
 

@@ -70,6 +70,15 @@ public record ItemSpec
     public int? Width { get; init; }
     public int? Height { get; init; }
     public Dictionary<string, JsonElement>? Metadata { get; init; }
+    public PredictionSpec? Prediction { get; init; }
+}
+
+/// <summary>A model's pre-annotation of an item (API.md item <c>prediction</c>).</summary>
+public sealed record PredictionSpec
+{
+    public string? Model { get; init; }
+    public JsonElement? Label { get; init; }
+    public double? Score { get; init; }
 }
 
 /// <summary>An item like any other, plus the answer it is known to have.</summary>

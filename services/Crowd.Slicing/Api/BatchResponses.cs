@@ -21,9 +21,9 @@ public sealed record BatchView(
 
 public sealed record ResultView(
     Guid TaskId, string ExternalId, SliceRange? Slice, TileRegion? Tile, JsonElement Label, double Confidence, double Agreement,
-    int AnnotationCount, string Source, int Revision)
+    int AnnotationCount, string Source, int Revision, bool? ModelAgrees)
 {
     public static ResultView From(ResultRow r) => new(
         r.TaskId, r.ExternalId, r.SliceFrom is { } from ? new SliceRange(from, r.SliceTo!.Value) : null, BatchStore.ParseTile(r.Tile),
-        JsonDocument.Parse(r.Label).RootElement, r.Confidence, r.Agreement, r.AnnotationCount, r.Source, r.Revision);
+        JsonDocument.Parse(r.Label).RootElement, r.Confidence, r.Agreement, r.AnnotationCount, r.Source, r.Revision, r.ModelAgrees);
 }

@@ -15,6 +15,7 @@ using Crowd.Slicing.Options;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Crowd.Slicing.Webhooks;
 
 namespace Crowd.Slicing.Api;
 
@@ -113,6 +114,7 @@ public static class BatchesApi
                     new { cancelled = BatchStatus.Cancelled, cancelledAt, batchId });
                 work.AuditStatus(batchId, BatchStatus.Cancelled, user.ActingAs(Roles.Requester), $"was {batch.Status}");
                 work.Publish(new BatchCancelled { BatchId = batchId, RequesterId = batch.RequesterId, CancelledAt = cancelledAt });
+                await work.RecordWebhookAsync(batchId, WebhookEvents.BatchCancelled, new { status = BatchStatus.Cancelled, cancelledAt });
                 await work.CommitAsync();
                 break;
         }

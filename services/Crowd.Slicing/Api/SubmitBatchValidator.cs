@@ -105,6 +105,11 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         RuleForEach(b => b.GoldItems).Must((batch, gold) => FitsSlicing(batch.Slicing, gold))
             .WithMessage(b => SlicingNeeds(b.Slicing));
 
+        // A model's prediction is of a whole item, so only per-item tasks can take it; its label is checked as a worker's
+        // annotation would be, once the schema itself is sound.
+        RuleForEach(b => b.Items).Custom((item, context) => CheckPrediction(item, context));
+        RuleForEach(b => b.GoldItems).Custom((item, context) => CheckPrediction(item, context));
+
         // Every path that holds PHI is named, in items and gold items alike, keys as the requester spelled them.
         RuleFor(b => b.Items).Custom((_, context) =>
         {
@@ -224,6 +229,24 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
         : "Slice-window slicing needs sliceCount on every item.";
 
     /// <summary>What every item needs, gold items included.</summary>
+    private static void CheckPrediction(ItemSpec item, ValidationContext<SubmitBatchRequest> context)
+    {
+        if (item.Prediction is not { Label: { } label })
+        {
+            return;
+        }
+
+        var batch = context.InstanceToValidate;
+        if (batch.Slicing?.Mode != Slicer.PerItem)
+        {
+            context.AddFailure("prediction", "A prediction is of a whole item: only per-item slicing takes one.");
+        }
+        else if (LabelSchemaRules.Sound(batch.LabelSchema) is { } schema && LabelPayloads.Misfit(schema, label, "prediction.label") is var (field, message))
+        {
+            context.AddFailure(field, message);
+        }
+    }
+
     private sealed class ItemValidator : AbstractValidator<ItemSpec>
     {
         public ItemValidator()
@@ -235,6 +258,12 @@ public sealed class SubmitBatchValidator : AbstractValidator<SubmitBatchRequest>
             RuleFor(i => i.Height).GreaterThan(0);
             RuleFor(i => i.Metadata).Must(m => m is null || JsonSerializer.SerializeToUtf8Bytes(m).Length <= MaxMetadataBytes)
                 .WithMessage($"At most {MaxMetadataBytes / 1024} KiB of JSON.");
+            RuleFor(i => i.Prediction).ChildRules(prediction =>
+            {
+                prediction.RuleFor(p => p!.Model).NotEmpty().MaximumLength(100);
+                prediction.RuleFor(p => p!.Label).NotNull();
+                prediction.RuleFor(p => p!.Score).NotNull().InclusiveBetween(0, 1);
+            });
         }
     }
 

@@ -9,6 +9,7 @@ using Crowd.Slicing.Domain;
 using Crowd.Slicing.Options;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Crowd.Slicing.Webhooks;
 
 namespace Crowd.Slicing.Consumers;
 
@@ -33,6 +34,7 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
 
         await work.ExecuteAsync("UPDATE batches SET status = @status WHERE batch_id = @batchId", new { status = BatchStatus.Open, batch.BatchId });
         work.AuditStatus(batch.BatchId, BatchStatus.Open, AuditActor.System, "escrow held; tasks released to workers");
+        await work.RecordWebhookAsync(batch.BatchId, WebhookEvents.BatchFunded, new { status = BatchStatus.Open, batch.TaskCount, batch.MaxCostCents });
         var schema = JsonDocument.Parse(batch.LabelSchema).RootElement;
         var kind = LabelSchema.From(schema);
         var policy = new TaskPolicy
@@ -78,9 +80,9 @@ public sealed class BatchFundedConsumer(Database database, IOptions<PlatformOpti
                     ContentUri = task.ContentUri,
                     Slice = task.SliceFrom is { } from && task.SliceTo is { } to ? new SliceRange(from, to) : null,
                     Tile = BatchStore.ParseTile(task.Tile),
-                    Policy = task.IsGold
+                    Policy = (task.IsGold
                         ? policy with { IsGold = true, GoldTruth = task.Truth is null ? null : JsonDocument.Parse(task.Truth).RootElement }
-                        : policy,
+                        : policy) with { Prediction = task.Prediction is null ? null : JsonSerializer.Deserialize<ModelPrediction>(task.Prediction, JsonSerializerOptions.Web) },
                 }).ToList(),
             });
             await work.FlushOutboxAsync();

@@ -4,6 +4,7 @@ using Crowd.Data.Audit;
 using Crowd.Slicing.Data;
 using Crowd.Slicing.Domain;
 using MassTransit;
+using Crowd.Slicing.Webhooks;
 
 namespace Crowd.Slicing.Consumers;
 
@@ -23,6 +24,7 @@ public sealed class BatchFundingRejectedConsumer(Database database) : InboxConsu
         if (changed == 1)
         {
             work.AuditStatus(context.Message.BatchId, BatchStatus.Rejected, AuditActor.System, context.Message.Reason);
+            await work.RecordWebhookAsync(context.Message.BatchId, WebhookEvents.BatchRejected, new { status = BatchStatus.Rejected, reason = context.Message.Reason });
         }
     }
 }

@@ -2,6 +2,7 @@ using Crowd.Contracts.Annotations;
 using Crowd.Data;
 using Crowd.Data.Messaging;
 using Crowd.Slicing.Data;
+using Crowd.Slicing.Webhooks;
 
 namespace Crowd.Slicing.Consumers;
 
@@ -32,15 +33,15 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxBatchConsume
         }
 
         const string storeResults = """
-            INSERT INTO results (task_id, batch_id, label, confidence, agreement, annotation_count, source, revision)
-            SELECT task_id, batch_id, label::jsonb, confidence, agreement, annotation_count, source, revision
-            FROM unnest(@taskIds, @batchIds, @labels, @confidences, @agreements, @annotationCounts, @sources, @revisions)
-                AS r(task_id, batch_id, label, confidence, agreement, annotation_count, source, revision)
+            INSERT INTO results (task_id, batch_id, label, confidence, agreement, annotation_count, source, revision, model_agrees)
+            SELECT task_id, batch_id, label::jsonb, confidence, agreement, annotation_count, source, revision, model_agrees
+            FROM unnest(@taskIds, @batchIds, @labels, @confidences, @agreements, @annotationCounts, @sources, @revisions, @modelAgrees::boolean[])
+                AS r(task_id, batch_id, label, confidence, agreement, annotation_count, source, revision, model_agrees)
             ORDER BY task_id
             ON CONFLICT (task_id) DO UPDATE SET
                 label = EXCLUDED.label, confidence = EXCLUDED.confidence, agreement = EXCLUDED.agreement,
                 annotation_count = EXCLUDED.annotation_count, source = EXCLUDED.source,
-                revision = EXCLUDED.revision, finalized_at = now()
+                revision = EXCLUDED.revision, model_agrees = EXCLUDED.model_agrees, finalized_at = now()
             WHERE results.revision < EXCLUDED.revision
             """;
         await work.ExecuteAsync(storeResults, new
@@ -53,6 +54,7 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxBatchConsume
             annotationCounts = changed.Select(l => l.AnnotationCount).ToArray(),
             sources = changed.Select(l => l.Source).ToArray(),
             revisions = changed.Select(l => l.Revision).ToArray(),
+            modelAgrees = changed.Select(l => l.ModelAgrees).ToArray(),
         });
 
         foreach (var batch in changed.GroupBy(l => l.BatchId).OrderBy(g => g.Key))
@@ -62,6 +64,7 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxBatchConsume
                 .ToList();
             var revisions = batch.Where(l => before.ContainsKey(l.TaskId)).Select(l => Revised(l, before[l.TaskId])).ToList();
             await work.CountDecidedTasksAsync(batch.Key, firstTime, revisions);
+            await work.RecordItemsFinalAsync(batch.Key, [.. batch.Where(l => !l.IsGold).Select(l => l.TaskId)]);
         }
     }
 

@@ -2,6 +2,7 @@ using Crowd.Contracts.Tasks;
 using Crowd.Data;
 using Crowd.Slicing.Data;
 using MassTransit;
+using Crowd.Slicing.Webhooks;
 
 namespace Crowd.Slicing.Consumers;
 
@@ -36,5 +37,7 @@ public sealed class TaskExcludedConsumer(Database database) : InboxConsumer<Task
         {
             await work.CountDecidedTaskAsync(excluded.BatchId, DecidedAs.Excluded, excluded.AnnotationCount);
         }
+
+        await work.RecordItemsFinalAsync(excluded.BatchId, [excluded.TaskId]);
     }
 }

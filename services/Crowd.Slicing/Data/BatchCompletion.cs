@@ -2,6 +2,7 @@ using Crowd.Contracts.Batches;
 using Crowd.Data;
 using Crowd.Data.Audit;
 using Crowd.Slicing.Domain;
+using Crowd.Slicing.Webhooks;
 
 namespace Crowd.Slicing.Data;
 
@@ -122,5 +123,6 @@ public static class BatchCompletion
             CompletedAt = completedAt,
             JudgedAnnotationCount = batch.JudgedAnnotationCount,
         });
+        await work.RecordWebhookAsync(batchId, WebhookEvents.BatchCompleted, new { status = BatchStatus.Completed, batch.TaskCount, completedAt });
     }
 }

@@ -45,11 +45,12 @@ public sealed record BatchRow
 
 /// <summary>A task with its item, as the worker pool and the results need it.</summary>
 public sealed record TaskRow(
-    Guid TaskId, int Position, Guid ItemId, int? ItemTaskCount, string ExternalId, string ContentUri, int? SliceFrom, int? SliceTo, string? Tile, bool IsGold, string? Truth);
+    Guid TaskId, int Position, Guid ItemId, int? ItemTaskCount, string ExternalId, string ContentUri, int? SliceFrom, int? SliceTo, string? Tile, bool IsGold, string? Truth,
+    string? Prediction);
 
 public sealed record ResultRow(
     Guid TaskId, int Position, string ExternalId, int? SliceFrom, int? SliceTo, string? Tile, string Label,
-    double Confidence, double Agreement, int AnnotationCount, string Source, int Revision);
+    double Confidence, double Agreement, int AnnotationCount, string Source, int Revision, bool? ModelAgrees);
 
 public static class BatchStore
 {
@@ -108,7 +109,7 @@ public static class BatchStore
 
         // Binary COPY: a 50,000-item batch is two round trips, not 100,000.
         await using (var items = await work.Connection.BeginBinaryImportAsync(
-            "COPY items (item_id, batch_id, external_id, content_uri, slice_count, width, height, metadata, is_gold, truth, task_count) FROM STDIN (FORMAT BINARY)"))
+            "COPY items (item_id, batch_id, external_id, content_uri, slice_count, width, height, metadata, is_gold, truth, task_count, prediction) FROM STDIN (FORMAT BINARY)"))
         {
             items.Timeout = CopyTimeout;
             foreach (var (itemId, item, taskCount) in batch.Items)
@@ -125,6 +126,7 @@ public static class BatchStore
                 await items.WriteAsync(item.IsGold, NpgsqlDbType.Boolean);
                 await WriteJsonAsync(items, item.Truth);
                 await items.WriteAsync(taskCount, NpgsqlDbType.Integer);
+                await WriteJsonAsync(items, item.Prediction is null ? null : JsonSerializer.SerializeToElement(item.Prediction, JsonSerializerOptions.Web));
             }
 
             await items.CompleteAsync();
@@ -198,7 +200,7 @@ public static class BatchStore
     {
         const string sql = """
             SELECT t.task_id, t.position, t.item_id, i.task_count AS item_task_count, i.external_id, i.content_uri,
-                   t.slice_from, t.slice_to, t.tile::text AS tile, t.is_gold, i.truth::text AS truth
+                   t.slice_from, t.slice_to, t.tile::text AS tile, t.is_gold, i.truth::text AS truth, i.prediction::text AS prediction
             FROM tasks t JOIN items i ON i.item_id = t.item_id
             WHERE t.batch_id = @batchId AND t.position > @afterPosition
             ORDER BY t.position
@@ -214,7 +216,7 @@ public static class BatchStore
         // the same, where filtering results by batch_id (no index) scanned them all for each page.
         const string sql = """
             SELECT t.task_id, t.position, i.external_id, t.slice_from, t.slice_to, t.tile::text AS tile, r.label::text AS label,
-                   r.confidence, r.agreement, r.annotation_count, r.source, r.revision
+                   r.confidence, r.agreement, r.annotation_count, r.source, r.revision, r.model_agrees
             FROM results r
             JOIN tasks t ON t.task_id = r.task_id
             JOIN items i ON i.item_id = t.item_id

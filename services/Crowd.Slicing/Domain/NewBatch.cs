@@ -9,9 +9,10 @@ public sealed record BatchLabelSchema(
     string Kind, IReadOnlyList<string> Classes, string? Unit, double? Min, double? Max, double? Tolerance, double? DiceThreshold,
     bool? Ordered);
 
-/// <summary>An item as the requester submitted it, validated; gold items carry their known answer.</summary>
+/// <summary>An item as the requester submitted it, validated; gold items carry their known answer, any item a model's prediction.</summary>
 public sealed record ItemSubmission(
-    string ExternalId, string ContentUri, int? SliceCount, int? Width, int? Height, JsonElement? Metadata, bool IsGold, JsonElement? Truth);
+    string ExternalId, string ContentUri, int? SliceCount, int? Width, int? Height, JsonElement? Metadata, bool IsGold, JsonElement? Truth,
+    ModelPrediction? Prediction = null);
 
 /// <summary>A <c>POST /v1/batches</c> body once validation has passed: every field the contract requires is present.</summary>
 /// <param name="BonusCents">Paid on top of the reward to each annotation that agrees with its task's final label; 0 when the batch has no bonus.</param>

@@ -9,6 +9,8 @@ namespace Crowd.Consensus.Domain.Kinds;
 /// <summary>
 /// One class per task: the class with the highest posterior given each annotator's reliability, accepted once it has
 /// redundancy.min annotations and that posterior reaches the threshold (the engine's <see cref="OnlineDecision"/>).
+/// A model's prediction (<see cref="ModelVoters"/>) is one more vote with the model's learned reliability, entered as
+/// the class prior (the same factor a vote adds to the posterior), so that it never counts toward redundancy.min.
 /// </summary>
 public sealed class ClassificationKind : IConsensusKind
 {
@@ -18,7 +20,7 @@ public sealed class ClassificationKind : IConsensusKind
     {
         var decision = OnlineDecision.Decide(
             annotations.Select(a => new Annotation(a.WorkerId, TaskStore.IndexOf(policy.Classes, Label(a.Payload)))).ToList(),
-            reliabilityOf, policy.Classes.Count, policy.DecisionPolicy());
+            reliabilityOf, policy.Classes.Count, policy.DecisionPolicy(), ModelVote(policy, reliabilityOf));
         return new KindDecision(decision.Outcome, Payload(policy.Classes[decision.Candidate]), decision.Confidence, decision.Agreement);
     }
 
@@ -34,6 +36,19 @@ public sealed class ClassificationKind : IConsensusKind
             .ToList());
 
     public static JsonElement Payload(string label) => JsonSerializer.SerializeToElement(new { label });
+
+    /// <summary>The model's vote as a prior over the classes: P(the model says k | the truth is c), for each c; null without a model.</summary>
+    private static double[]? ModelVote(TaskPolicy policy, Func<string, WorkerReliability> reliabilityOf)
+    {
+        if (policy.Prediction is not { } prediction)
+        {
+            return null;
+        }
+
+        var said = TaskStore.IndexOf(policy.Classes, Label(prediction.Label));
+        var model = reliabilityOf(ModelVoters.Id(prediction));
+        return [.. Enumerable.Range(0, policy.Classes.Count).Select(truth => model.Probability(truth, said, policy.Classes.Count))];
+    }
 
     private static string Label(JsonElement payload) => payload.GetProperty("label").GetString()!;
 }
