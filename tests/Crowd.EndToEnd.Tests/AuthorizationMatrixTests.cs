@@ -45,6 +45,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/v1/batches/{spareBatch}/cancel", RequesterOrAdmin, Owner.Requester),
         new("POST", "/v1/requesters/{requester}/deposits", AdminOnly, Owner.Nobody, new { amountCents = "all of it" }),
         new("GET", "/v1/requesters/{requester}/balance", RequesterOrAdmin, Owner.Requester),
+        new("POST", "/v1/requesters/{requester}/webhook-secret", RequesterOrAdmin, Owner.Requester),
+        new("GET", "/v1/requesters/{requester}/webhook-deliveries", RequesterOrAdmin, Owner.Requester),
         new("PUT", "/v1/workers/{worker}", WorkerOnly, Owner.Worker, new { displayName = "Matrix Worker", timeZone = "UTC" }),
         new("PUT", "/v1/workers/{worker}/qualifications", AdminOnly, Owner.Nobody, new { qualifications = "all" }),
         new("GET", "/v1/workers/{worker}", EveryRole, Owner.Worker),
