@@ -129,6 +129,7 @@ internal static class MedicalCrowdSimulator
             : null;
         WorkerReliability model = OneCoinReliability.NewWorker;
         var modelTaught = new bool[TaskCount];
+        var taught = new int[TaskCount];
 
         // Running class prevalence from finalized labels (Dirichlet(1) start), as the service can track per batch.
         var classCounts = Enumerable.Repeat(1.0, Classes).ToArray();
@@ -151,11 +152,15 @@ internal static class MedicalCrowdSimulator
                     escalated[i] = decision.Outcome == DecisionOutcome.Escalate;
                     if (!escalated[i])
                     {
+                        // Each annotation teaches its worker once, when its task is first decided after it came (as the
+                        // service judges each annotation once): a revisited task's earlier annotations are not taught again.
                         var posterior = decision.Posterior.ToArray();
-                        foreach (var (worker, label) in votes[i])
+                        foreach (var (worker, label) in votes[i].Skip(taught[i]))
                         {
                             pool.Update(worker, reliability[worker].Observe(label, posterior));
                         }
+
+                        taught[i] = votes[i].Count;
 
                         for (var c = 0; c < Classes; c++)
                         {
@@ -185,9 +190,13 @@ internal static class MedicalCrowdSimulator
 
         while (revisit)
         {
-            var batch = BatchVotes.ToCrowdLabels(votes, WorkerCount, Classes);
+            // The model is one more annotator of every task in the batch's model too, with the accuracy learned for it.
+            var batch = modelSays is null
+                ? BatchVotes.ToCrowdLabels(votes, WorkerCount, Classes)
+                : BatchVotes.ToCrowdLabels([.. votes.Select((v, i) => v.Append((WorkerCount, modelSays[i])).ToList())], WorkerCount + 1, Classes);
             var open = decided.Select((label, i) => escalated[i] ? -1 : label).ToArray();
-            var disputed = Revisit.Dispute(batch, open, [.. reliability.Select(r => r.ExpectedAccuracy(Classes, Prevalence))]);
+            var learned = reliability.Select(r => r.ExpectedAccuracy(Classes, Prevalence));
+            var disputed = Revisit.Dispute(batch, open, [.. modelSays is null ? learned : learned.Append(model.ExpectedAccuracy(Classes, Prevalence))], threshold);
             if (disputed.Count == 0)
             {
                 break;

@@ -95,7 +95,7 @@ internal static class SixWorkerBatchSimulator
         while (revisit)
         {
             var batch = BatchVotes.ToCrowdLabels(votes, Workers, Classes);
-            var disputed = Revisit.Dispute(batch, decided, [.. reliability.Select(r => r.ExpectedAccuracy(Classes))])
+            var disputed = Revisit.Dispute(batch, decided, [.. reliability.Select(r => r.ExpectedAccuracy(Classes))], Policy.AcceptanceThreshold)
                 .Where(d => !toQa[d.Item]).ToList();
             if (disputed.Count == 0)
             {

@@ -32,6 +32,7 @@ public sealed class AuthorizationMatrixTests
     private static readonly string[] QaOrAdmin = ["qa", "admin"];
     private static readonly string[] AdminOnly = ["admin"];
     private static readonly string[] WorkerOnly = ["worker"];
+    private static readonly string[] RequesterOnly = ["requester"];
 
     // Writes that an admitted caller must not carry out here have bodies of the wrong shape (400 after authorization).
     public static readonly Row[] Rows =
@@ -45,7 +46,7 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/v1/batches/{spareBatch}/cancel", RequesterOrAdmin, Owner.Requester),
         new("POST", "/v1/requesters/{requester}/deposits", AdminOnly, Owner.Nobody, new { amountCents = "all of it" }),
         new("GET", "/v1/requesters/{requester}/balance", RequesterOrAdmin, Owner.Requester),
-        new("POST", "/v1/requesters/{requester}/webhook-secret", RequesterOrAdmin, Owner.Requester),
+        new("POST", "/v1/requesters/{requester}/webhook-secret", RequesterOnly, Owner.Requester),
         new("GET", "/v1/requesters/{requester}/webhook-deliveries", RequesterOrAdmin, Owner.Requester),
         new("PUT", "/v1/workers/{worker}", WorkerOnly, Owner.Worker, new { displayName = "Matrix Worker", timeZone = "UTC" }),
         new("PUT", "/v1/workers/{worker}/qualifications", AdminOnly, Owner.Nobody, new { qualifications = "all" }),

@@ -18,10 +18,14 @@ public static class Revisit
 {
     /// <summary>
     /// The items whose decided label (<paramref name="decided"/>, -1 for an item not decided) differs from Dawid-Skene's
-    /// over the whole batch (<paramref name="batch"/>), started from <paramref name="learnedAccuracy"/> (one per worker).
+    /// over the whole batch (<paramref name="batch"/>), started from <paramref name="learnedAccuracy"/> (one per worker),
+    /// where the batch is at least <paramref name="confidence"/> sure of its own label. The online rule accepted the
+    /// decided label at some threshold; the batch overrules it only as surely. On a small or sparse batch Dawid-Skene can
+    /// find a worker who only ever gave one class uninformative, and its label for that worker's items then falls back
+    /// to the class prior, at a confidence near the prior's: not a reason to reopen anything.
     /// </summary>
     public static IReadOnlyList<DisputedItem> Dispute(
-        CrowdLabels batch, IReadOnlyList<int> decided, IReadOnlyList<double> learnedAccuracy, EmOptions? options = null)
+        CrowdLabels batch, IReadOnlyList<int> decided, IReadOnlyList<double> learnedAccuracy, double confidence = 0, EmOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(decided);
@@ -34,7 +38,7 @@ public static class Revisit
         var disputed = new List<DisputedItem>();
         for (var i = 0; i < batch.ItemCount; i++)
         {
-            if (decided[i] >= 0 && fit.Label(i) != decided[i])
+            if (decided[i] >= 0 && fit.Label(i) != decided[i] && fit.Confidence(i) >= confidence)
             {
                 disputed.Add(new DisputedItem(i, decided[i], fit.Label(i), fit.Confidence(i)));
             }

@@ -108,13 +108,12 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
                 break;
             case DecisionOutcome.More:
                 // Below redundancy.min the slots opened at release are still being worked; past it, each undecided answer
-                // asks for one more (the n-th annotation of the task asks when n >= redundancy.min).
-                for (var n = 1; n <= annotations.Count; n++)
+                // asks for one more: each of this batch's annotations that took the task's count to redundancy.min or past
+                // it. Counted, not found by position: another consumer may have stored an annotation submitted in between.
+                var before = annotations.Count - annotations.Count(a => submitted.Contains(a.AnnotationId));
+                for (var count = Math.Max(before + 1, policy.RedundancyMin); count <= annotations.Count; count++)
                 {
-                    if (n >= policy.RedundancyMin && submitted.Contains(annotations[n - 1].AnnotationId))
-                    {
-                        work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = n });
-                    }
+                    work.Publish(new MoreAnnotationsRequested { TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = count });
                 }
 
                 break;

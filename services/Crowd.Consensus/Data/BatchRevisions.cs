@@ -43,14 +43,16 @@ public static class BatchRevisions
 
     private sealed record AnnotationRow(Guid TaskId, string WorkerId, string Payload);
 
-    /// <summary>The batch's policy, its tasks and its annotations; a null policy for a batch with no task yet.</summary>
-    public static async Task<(TaskPolicy? Policy, IReadOnlyList<RevisitedTask> Tasks, IReadOnlyList<RevisitedAnnotation> Annotations)> LoadForRevisitAsync(
-        this UnitOfWork work, Guid batchId)
+    /// <summary>What revisiting a batch reads: its policy (null for a batch with no task yet), tasks, annotations and model votes.</summary>
+    public sealed record RevisitInput(
+        TaskPolicy? Policy, IReadOnlyList<RevisitedTask> Tasks, IReadOnlyList<RevisitedAnnotation> Annotations, IReadOnlyList<RevisitedAnnotation> ModelVotes);
+
+    public static async Task<RevisitInput> LoadForRevisitAsync(this UnitOfWork work, Guid batchId)
     {
         var policy = await work.ExecuteScalarAsync<string?>("SELECT policy::text FROM consensus_tasks WHERE batch_id = @batchId LIMIT 1", new { batchId });
         if (policy is null)
         {
-            return (null, [], []);
+            return new RevisitInput(null, [], [], []);
         }
 
         // Only consensus's own decisions may be disputed: gold answers are known, QA's are a reviewer's word.
@@ -65,11 +67,18 @@ public static class BatchRevisions
             FROM annotations a JOIN consensus_tasks t ON t.task_id = a.task_id
             WHERE t.batch_id = @batchId
             """, new { batchId });
-        return (
+        var predictions = await work.QueryAsync<AnnotationRow>($"""
+            SELECT task_id, '{ModelPrediction.VoterPrefix}' || (policy->'prediction'->>'model') AS worker_id, policy->'prediction'->>'label' AS payload
+            FROM consensus_tasks WHERE batch_id = @batchId AND jsonb_typeof(policy->'prediction') = 'object'
+            """, new { batchId });
+        return new RevisitInput(
             JsonSerializer.Deserialize<TaskPolicy>(policy, JsonSerializerOptions.Web)!,
             [.. tasks.Select(t => new RevisitedTask(t.TaskId, t.Decided is null ? null : JsonDocument.Parse(t.Decided).RootElement, t.AnnotationCount))],
-            [.. annotations.Select(a => new RevisitedAnnotation(a.TaskId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement))]);
+            [.. annotations.Select(Read)],
+            [.. predictions.Select(Read)]);
     }
+
+    private static RevisitedAnnotation Read(AnnotationRow row) => new(row.TaskId, row.WorkerId, JsonDocument.Parse(row.Payload).RootElement);
 
     /// <summary>A disputed task goes back to collecting at its next revision, and the pool reopens it with room up to its budget.</summary>
     public static async Task ReopenAsync(this UnitOfWork work, Guid taskId, Guid batchId, int annotationCount, int budget)

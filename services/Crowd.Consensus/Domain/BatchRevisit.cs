@@ -40,16 +40,23 @@ public static class BatchRevisit
         return policy.RedundancyMax + RevisionBudget.ExtraAnnotations;
     }
 
-    /// <summary>The batch's disputed tasks, given its policy (every task of a batch has its schema and redundancy) and each worker's stored reliability.</summary>
+    /// <summary>
+    /// The batch's disputed tasks, given its policy (every task of a batch has its schema and redundancy), each voter's
+    /// stored reliability, and the models' predictions of its tasks (<paramref name="modelVotes"/>, voter ids from
+    /// <see cref="ModelVoters"/>): on classification a model is one more annotator in the batch's model, as it is one
+    /// more voter online; other kinds' rules are over human annotations only.
+    /// </summary>
     public static IReadOnlyList<DisputedTask> Dispute(
-        TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations, Func<string, StoredReliability> reliabilityOf)
+        TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations,
+        IReadOnlyList<RevisitedAnnotation> modelVotes, Func<string, StoredReliability> reliabilityOf)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(annotations);
+        ArgumentNullException.ThrowIfNull(modelVotes);
         ArgumentNullException.ThrowIfNull(reliabilityOf);
         return policy.SchemaKind == LabelPayloads.Classification
-            ? DisputeByBatchModel(policy, tasks, annotations, reliabilityOf)
+            ? DisputeByBatchModel(policy, tasks, [.. annotations, .. modelVotes], reliabilityOf)
             : DisputeWithoutSuspended(policy, tasks, annotations, reliabilityOf);
     }
 
@@ -73,7 +80,7 @@ public static class BatchRevisit
         var decided = tasks.Select(t => t.Decided is { } label ? ClassOf(classes, label) : -1).ToArray();
         var learned = workers.Select(w => reliabilityOf(w).Reliability.Accuracy).ToArray();
 
-        return Revisit.Dispute(batch, decided, learned)
+        return Revisit.Dispute(batch, decided, learned, policy.AcceptanceThreshold)
             .Select(d => new DisputedTask(tasks[d.Item].TaskId, ClassificationKind.Payload(classes[d.BatchLabel]), tasks[d.Item].AnnotationCount < Budget(policy)))
             .ToList();
     }
@@ -91,8 +98,10 @@ public static class BatchRevisit
                 continue;
             }
 
+            // The label stands if what is left of its annotations still supports it: fewer of them than redundancy.min is no
+            // reason by itself to ask for more (they were enough to count when the task was decided).
             var kept = byTask[task.TaskId].Where(a => !reliabilityOf(a.WorkerId).Suspended).Select(a => new KindAnnotation(a.WorkerId, a.Payload)).ToList();
-            var decision = kept.Count == 0 ? null : kind.Decide(policy, kept, workerId => reliabilityOf(workerId).Reliability);
+            var decision = kept.Count == 0 ? null : kind.Decide(policy with { RedundancyMin = 1 }, kept, workerId => reliabilityOf(workerId).Reliability);
             if (decision is not { Outcome: DecisionOutcome.Accept } || !kind.Agrees(policy, decision.Candidate, decided))
             {
                 disputed.Add(new DisputedTask(task.TaskId, decision?.Candidate ?? decided, task.AnnotationCount < Budget(policy)));

@@ -57,8 +57,8 @@ public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions>
         }
 
         await work.ClearRevisitRequestAsync(batchId);
-        var (policy, tasks, annotations) = await work.LoadForRevisitAsync(batchId);
-        var disputed = policy is null ? [] : await DisputeAsync(work, policy, tasks, annotations);
+        var (policy, tasks, annotations, modelVotes) = await work.LoadForRevisitAsync(batchId);
+        var disputed = policy is null ? [] : await DisputeAsync(work, policy, tasks, annotations, modelVotes);
         var counts = tasks.ToDictionary(t => t.TaskId, t => t.AnnotationCount);
         foreach (var task in disputed)
         {
@@ -86,9 +86,10 @@ public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions>
     }
 
     private static async Task<IReadOnlyList<DisputedTask>> DisputeAsync(
-        UnitOfWork work, Crowd.Contracts.Tasks.TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations)
+        UnitOfWork work, Crowd.Contracts.Tasks.TaskPolicy policy, IReadOnlyList<RevisitedTask> tasks, IReadOnlyList<RevisitedAnnotation> annotations,
+        IReadOnlyList<RevisitedAnnotation> modelVotes)
     {
-        var reliabilities = await work.ReliabilitiesAsync(annotations.Select(a => a.WorkerId));
-        return BatchRevisit.Dispute(policy, tasks, annotations, workerId => reliabilities[workerId]);
+        var reliabilities = await work.ReliabilitiesAsync(annotations.Concat(modelVotes).Select(a => a.WorkerId));
+        return BatchRevisit.Dispute(policy, tasks, annotations, modelVotes, voterId => reliabilities[voterId]);
     }
 }

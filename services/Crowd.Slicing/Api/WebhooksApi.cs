@@ -27,10 +27,20 @@ public static class WebhooksApi
         Guid DeliveryId, string Type, Guid BatchId, string Url, string Status, int Attempts, int? LastStatus, string? LastError,
         DateTime CreatedAt, DateTime NextAttemptAt, DateTime? DeliveredAt);
 
-    /// <summary>A new secret signs from now on; the one it replaces stays valid (and signs too) for 24 hours.</summary>
+    /// <summary>
+    /// A new secret signs from now on; the one it replaces stays valid (and signs too) for 24 hours. Only the requester
+    /// may make one: an admin who could would hold a key to forge the requester's events (403), and another requester's
+    /// id is not found (404).
+    /// </summary>
     private static async Task<IResult> NewSecretAsync(string requesterId, ClaimsPrincipal user, Database database)
     {
-        EnsureOwn(user, requesterId);
+        if (user.Id() != requesterId)
+        {
+            return user.IsAdmin()
+                ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only the requester may make its webhook secret.")
+                : throw new NotFoundException($"Requester {requesterId} was not found.");
+        }
+
         var secret = WebhookSignature.NewSecret();
         await using var work = await database.BeginAsync();
         await work.ExecuteAsync("""

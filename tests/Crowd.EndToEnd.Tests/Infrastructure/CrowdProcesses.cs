@@ -164,6 +164,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // One line per message handled, with its trace id: TracingTests follows a trace through the services' logs.
         start.Environment["Logging__LogLevel__Crowd.Data.Messaging.HandledMessageLog"] = "Information";
+        start.Environment["Logging__LogLevel__Crowd.Consensus.Revisiting"] = "Information"; // one line per batch revisited
         if (service != "Gateway")
         {
             start.Environment["ConnectionStrings__Database"] = _databases[service].Service;
@@ -176,6 +177,9 @@ public sealed class CrowdProcesses : IAsyncDisposable
             start.Environment["Auth__SigningKeyFile"] = _keyFile;
             start.Environment["Audit__File"] = AuditCheckpointFile;
             start.Environment["Audit__KeyFile"] = _auditKeyFile;
+            // A hard or revisited task is offered to the batch's stronger workers for seconds, not the product's minutes:
+            // a test's crowd is small, and its stronger workers may all have worked the task already.
+            start.Environment["HardTasks__StrongWorkersFirstFor"] = "00:00:08";
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

@@ -42,7 +42,7 @@ public sealed class BatchRevisitTests
             .Select(i => new RevisitedTask(taskIds[i], ClassPayload(i < 18 ? Truth(i) : Wrong(i)), AnnotationCount: i == 19 ? 7 : 3))
             .ToList();
 
-        var disputed = BatchRevisit.Dispute(policy, tasks, annotations, _ => Prior);
+        var disputed = BatchRevisit.Dispute(policy, tasks, annotations, [], _ => Prior);
 
         Assert.That(disputed.Select(d => d.TaskId), Is.EqualTo(new[] { taskIds[18], taskIds[19] }));
         Assert.That(disputed.Select(d => d.Candidate.GetProperty("label").GetString()), Is.EqualTo(new[] { Truth(18), Truth(19) }));
@@ -57,7 +57,7 @@ public sealed class BatchRevisitTests
         var task = Guid.NewGuid();
         var annotations = new[] { Label(task, "w1", "a"), Label(task, "w2", "a") };
 
-        Assert.That(BatchRevisit.Dispute(policy, [new RevisitedTask(task, null, 2)], annotations, _ => Prior), Is.Empty);
+        Assert.That(BatchRevisit.Dispute(policy, [new RevisitedTask(task, null, 2)], annotations, [], _ => Prior), Is.Empty);
     }
 
     [Test]
@@ -82,7 +82,7 @@ public sealed class BatchRevisitTests
             new RevisitedTask(kept, ValuePayload(10.5), 3), new RevisitedTask(moved, ValuePayload(50), 3), new RevisitedTask(untouched, ValuePayload(25), 2),
         };
 
-        var disputed = BatchRevisit.Dispute(policy, tasks, annotations, worker => Prior with { Suspended = worker == "s" });
+        var disputed = BatchRevisit.Dispute(policy, tasks, annotations, [], worker => Prior with { Suspended = worker == "s" });
 
         Assert.That(disputed.Select(d => d.TaskId), Is.EqualTo(new[] { moved }));
         Assert.That(disputed[0].Candidate.GetProperty("value").GetDouble(), Is.EqualTo(30.5));
