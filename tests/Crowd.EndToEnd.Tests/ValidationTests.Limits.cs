@@ -30,6 +30,18 @@ public sealed partial class ValidationTests
         Assert.That((await ProblemAsync(response)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(field));
     }
 
+    [TestCase("/v1/audit?subjectId=%00", "admin", "subjectId")]
+    [TestCase("/v1/batches?status=open%07", "requester", "status")]
+    [TestCase("/v1/disagreements?batchId=%1B", "qa", "batchId")]
+    public async Task Query_ControlCharacter_Is400NamingTheParameter(string pathAndQuery, string role, string parameter)
+    {
+        // GET /v1/audit?subjectId=%00 answered 500 (PostgreSQL refuses NUL in text), found by the hostile-request fuzz.
+        using var response = await As(role).SendAsync(HttpMethod.Get, pathAndQuery);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await ProblemAsync(response)).GetProperty("errors").EnumerateObject().Select(e => e.Name), Does.Contain(parameter));
+    }
+
     [Test]
     public async Task SubmitBatch_NewlineInFreeTextMetadata_IsAccepted()
     {

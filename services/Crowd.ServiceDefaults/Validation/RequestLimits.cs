@@ -12,7 +12,7 @@ namespace Crowd.ServiceDefaults.Validation;
 /// <summary>
 /// API.md's "Limits" that hold for every request, checked before any endpoint reads it: a body of at most 32 MiB (413),
 /// JSON nested at most 64 levels, no NUL or other control character in any string or key (tab, newline and carriage
-/// return only in free text), and an <c>Idempotency-Key</c> of 1 to 255 printable ASCII characters. Each refusal is a
+/// return only in free text), none in a query parameter, and an <c>Idempotency-Key</c> of 1 to 255 printable ASCII characters. Each refusal is a
 /// 400 problem naming the field (<c>items[3].externalId</c>), and nothing is stored. Per-field lengths belong to each
 /// request's validator.
 /// </summary>
@@ -41,6 +41,12 @@ public static class RequestLimits
                 return;
             }
 
+            if (QueryProblem(context.Request) is { } queryProblem)
+            {
+                await queryProblem.ExecuteAsync(context);
+                return;
+            }
+
             if (IsJson(context.Request) && await JsonBodyProblemAsync(context.Request) is { } bodyProblem)
             {
                 await bodyProblem.ExecuteAsync(context);
@@ -62,6 +68,20 @@ public static class RequestLimits
         var key = values.ToString();
         var printable = key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is >= ' ' and <= '~');
         return printable ? null : Problem("Idempotency-Key", $"Must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+    }
+
+    /// <summary>A query parameter (its name or a value) holding NUL or another control character: no filter of the API takes one.</summary>
+    private static ValidationProblem? QueryProblem(HttpRequest request)
+    {
+        foreach (var (name, values) in request.Query)
+        {
+            if ((Misfit(name, freeText: false) ?? values.Select(v => v is null ? null : Misfit(v, freeText: false)).FirstOrDefault(m => m is not null)) is { } misfit)
+            {
+                return Problem(Misfit(name, freeText: false) is null ? name : "query", $"A query parameter must not contain {misfit}.");
+            }
+        }
+
+        return null;
     }
 
     private static bool IsJson(HttpRequest request) =>
