@@ -87,6 +87,7 @@ public static class ProductionSafety
     /// <summary>Loopback, private, carrier-grade NAT, link-local or unspecified: an address a server-side request must not reach from Production.</summary>
     public static bool IsPrivateAddress(IPAddress address)
     {
+        ArgumentNullException.ThrowIfNull(address);
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();

@@ -10,7 +10,7 @@ namespace Crowd.EndToEnd.Tests;
 /// <summary>
 /// Issue 9's model pre-annotations through the gateway (API.md item <c>prediction</c>): the same six-item batch, worked
 /// by careful workers, once without predictions and once with an accurate model's. Redundancy 1 to 3, threshold 0.9:
-/// one new worker's answer (reliability 0.8, at most 0.875 after three judged answers) is not enough, two are
+/// one new worker's answer (reliability 0.8) is not enough, two are
 /// (0.8 · 0.8 against 0.2 · 0.2: 0.94); the model is one more voter (0.8 as new), so one human and the model are enough.
 /// </summary>
 [TestFixture]
@@ -20,7 +20,7 @@ public sealed class PredictionTests
     private const int Items = 6;
 
     [Test]
-    public async Task AnAccurateModelsPredictions_HalveTheHumanAnnotations_AndResultsSayTheModelAgreed()
+    public async Task AnAccurateModelsPredictions_LeaveOneHumanAnnotationPerItem_AndResultsSayTheModelAgreed()
     {
         var model = $"e2e-model-{Guid.NewGuid():N}"[..20];
         var (withoutRequester, without) = await WorkBatchAsync(prediction: null);
@@ -28,8 +28,10 @@ public sealed class PredictionTests
 
         var humansWithout = (await withoutRequester.GetAsync($"/v1/batches/{without}")).GetProperty("annotationCount").GetInt32();
         var humansWith = (await withRequester.GetAsync($"/v1/batches/{with}")).GetProperty("annotationCount").GetInt32();
-        Assert.That(humansWithout, Is.EqualTo(Items * 2), "two careful workers per item without a model");
+        // Without the model an item needs two new workers; a worker judged right five times (Beta(9, 1): 0.9) decides
+        // alone, which the order of claims may allow once or twice. With it, every item takes one worker.
         Assert.That(humansWith, Is.EqualTo(Items), "one careful worker per item with the model");
+        Assert.That(humansWithout, Is.InRange(Items + 2, Items * 2), "about two careful workers per item without a model");
 
         var withResults = await ResultsAsync(withRequester, with);
         Assert.That(withResults.Values.Select(r => r.GetProperty("label").GetProperty("label").GetString()),

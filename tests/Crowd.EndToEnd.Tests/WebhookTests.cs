@@ -25,8 +25,8 @@ public sealed class WebhookTests
     {
         using var receiver = new Receiver(failuresPerEvent: 2);
         var requester = As("requester");
-        var oldSecret = (await requester.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/webhook-secret"))!.Value.GetProperty("secret").GetString()!;
-        var secret = (await requester.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/webhook-secret"))!.Value.GetProperty("secret").GetString()!;
+        var oldSecret = await NewSecretAsync(requester);
+        var secret = await NewSecretAsync(requester);
         Assert.That(secret, Is.Not.EqualTo(oldSecret));
 
         // One worker's answer (reliability 0.8 as new) meets a threshold of 0.6: one annotation completes the batch.
@@ -64,7 +64,7 @@ public sealed class WebhookTests
         }
 
         // The owner asks for a secret; a redelivered event is signed with it (and verifies), under its old id.
-        var ownerSecret = (await owner.CallAsync(HttpMethod.Post, $"/v1/requesters/{owner.Subject}/webhook-secret"))!.Value.GetProperty("secret").GetString()!;
+        var ownerSecret = await NewSecretAsync(owner);
         var completed = items.Single(d => d.GetProperty("type").GetString() == "batch.completed").GetProperty("deliveryId").GetGuid();
         await owner.CallAsync(HttpMethod.Post, $"/v1/webhook-deliveries/{completed}/redeliver", expected: [HttpStatusCode.Accepted]);
         await Eventually.WaitForAsync(() => Task.FromResult(receiver.Received[completed].Count), n => n == 4, TimeSpan.FromSeconds(30), "the redelivery");
@@ -84,8 +84,8 @@ public sealed class WebhookTests
     {
         using var receiver = new Receiver(failuresPerEvent: 0);
         var requester = As("requester");
-        var old = (await requester.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/webhook-secret"))!.Value.GetProperty("secret").GetString()!;
-        var current = (await requester.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/webhook-secret"))!.Value.GetProperty("secret").GetString()!;
+        var old = await NewSecretAsync(requester);
+        var current = await NewSecretAsync(requester);
         await As("admin").CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/deposits", new { amountCents = 10_000, reference = "test" });
         var body = Batch(items: 1);
         body["callbackUrl"] = receiver.Url;
@@ -97,6 +97,9 @@ public sealed class WebhookTests
         Assert.That(JsonDocument.Parse(funded[0].Body).RootElement.GetProperty("batchId").GetGuid(), Is.EqualTo(batchId));
         Assert.That(Verifies(funded[0], current) && Verifies(funded[0], old), Is.True, "a receiver holding either secret can check it");
     }
+
+    private static async Task<string> NewSecretAsync(CrowdClient requester) =>
+        (await requester.CallAsync(HttpMethod.Post, $"/v1/requesters/{requester.Subject}/webhook-secret"))!.Value.GetProperty("secret").GetString()!;
 
     /// <summary>A receiver's check, as API.md tells it: some v1 is HMAC-SHA256(secret, "t.body").</summary>
     private static bool Verifies(Attempt attempt, string secret)

@@ -1,6 +1,7 @@
 using Crowd.Assignment.Data;
 using Crowd.Assignment.Options;
 using Crowd.Data;
+using Crowd.Data.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Crowd.Assignment.Domain;
@@ -11,26 +12,19 @@ namespace Crowd.Assignment.Domain;
 /// </summary>
 public sealed class LeaseSweeper(Database database, IOptions<LeaseOptions> options, ILogger<LeaseSweeper> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval);
-        do
-        {
-            try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundLoop.RepeatAsync(
+            async token =>
             {
-                var expired = await SweepAsync(stoppingToken);
+                var expired = await SweepAsync(token);
                 if (expired > 0)
                 {
                     logger.LogInformation("Expired {Count} claims; their slots are back in the pool", expired);
                 }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogWarning(exception, "Lease sweep failed; trying again at the next tick");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+
+                await Task.Delay(options.Value.SweepInterval, token);
+            },
+            options.Value.SweepInterval, logger, "Lease sweep failed; trying again shortly", stoppingToken);
 
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Crowd.Consensus.Data;
 using Crowd.Consensus.Domain;
 using Crowd.Consensus.Options;
 using Crowd.Data;
+using Crowd.Data.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Crowd.Consensus.Revisiting;
@@ -15,22 +16,14 @@ namespace Crowd.Consensus.Revisiting;
 /// </summary>
 public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions> options, ILogger<BatchRevisitor> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RevisitInterval);
-        do
-        {
-            try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundLoop.RepeatAsync(
+            async token =>
             {
-                await RevisitDueBatchesAsync(stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogWarning(exception, "Revisiting batches failed; trying again at the next tick");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+                await RevisitDueBatchesAsync(token);
+                await Task.Delay(options.Value.RevisitInterval, token);
+            },
+            options.Value.RevisitInterval, logger, "Revisiting batches failed; trying again shortly", stoppingToken);
 
     private async Task RevisitDueBatchesAsync(CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Crowd.Data;
 using Crowd.Data.Observability;
+using Crowd.Data.Outbox;
 using Crowd.ServiceDefaults;
 using Crowd.Slicing.Options;
 using Microsoft.Extensions.Options;
@@ -25,25 +26,17 @@ public sealed class WebhookDeliverer(
 
     private sealed record Outcome(Guid DeliveryId, bool Delivered, int? Status, string? Error, int Attempt);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PollInterval);
-        do
-        {
-            try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundLoop.RepeatAsync(
+            async token =>
             {
-                while (await DeliverDueAsync(stoppingToken) == options.Value.BatchSize)
+                // A full batch: more may be due at once.
+                if (await DeliverDueAsync(token) < options.Value.BatchSize)
                 {
-                    // A full batch: more may be due at once.
+                    await Task.Delay(options.Value.PollInterval, token);
                 }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogWarning(exception, "Webhook delivery failed; trying again at the next tick");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+            },
+            options.Value.PollInterval, logger, "Webhook delivery failed; trying again shortly", stoppingToken);
 
     private async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
