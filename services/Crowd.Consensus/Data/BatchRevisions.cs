@@ -39,7 +39,7 @@ public static class BatchRevisions
     public static Task ClearRevisitRequestAsync(this UnitOfWork work, Guid batchId) =>
         work.ExecuteAsync("UPDATE batch_owners SET revisit_requested = false WHERE batch_id = @batchId", new { batchId });
 
-    private sealed record TaskRow(Guid TaskId, string? Decided, int AnnotationCount);
+    private sealed record TaskRow(Guid TaskId, string? Decided, string? Prediction);
 
     private sealed record AnnotationRow(Guid TaskId, string WorkerId, string Payload);
 
@@ -55,30 +55,31 @@ public static class BatchRevisions
             return new RevisitInput(null, [], [], []);
         }
 
-        // Only consensus's own decisions may be disputed: gold answers are known, QA's are a reviewer's word.
-        var tasks = await work.QueryAsync<TaskRow>("""
-            SELECT t.task_id,
-                   CASE WHEN t.status = 'finalized' AND t.source = 'consensus' THEN t.final_label::text END AS decided,
-                   (SELECT count(*) FROM annotations a WHERE a.task_id = t.task_id)::int AS annotation_count
-            FROM consensus_tasks t WHERE t.batch_id = @batchId ORDER BY t.task_id
-            """, new { batchId });
-        var annotations = await work.QueryAsync<AnnotationRow>("""
+        // Only consensus's own decisions may be disputed: gold answers are known, QA's are a reviewer's word. Each task
+        // carries its own model prediction, if any, in its policy.
+        var tasks = (await work.QueryAsync<TaskRow>("""
+            SELECT task_id,
+                   CASE WHEN status = 'finalized' AND source = 'consensus' THEN final_label::text END AS decided,
+                   policy->'prediction' AS prediction
+            FROM consensus_tasks WHERE batch_id = @batchId ORDER BY task_id
+            """, new { batchId })).ToList();
+        var annotations = (await work.QueryAsync<AnnotationRow>("""
             SELECT a.task_id, a.worker_id, a.payload::text AS payload
             FROM annotations a JOIN consensus_tasks t ON t.task_id = a.task_id
             WHERE t.batch_id = @batchId
-            """, new { batchId });
-        var predictions = await work.QueryAsync<AnnotationRow>($"""
-            SELECT task_id, '{ModelPrediction.VoterPrefix}' || (policy->'prediction'->>'model') AS worker_id, policy->'prediction'->>'label' AS payload
-            FROM consensus_tasks WHERE batch_id = @batchId AND jsonb_typeof(policy->'prediction') = 'object'
-            """, new { batchId });
+            """, new { batchId })).Select(a => new RevisitedAnnotation(a.TaskId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement)).ToList();
+        var counts = annotations.CountBy(a => a.TaskId).ToDictionary();
+        var modelVotes = tasks
+            .Select(t => (t.TaskId, Prediction: t.Prediction is null ? null : JsonSerializer.Deserialize<ModelPrediction>(t.Prediction, JsonSerializerOptions.Web)))
+            .Where(t => t.Prediction is not null)
+            .Select(t => new RevisitedAnnotation(t.TaskId, ModelVoters.Id(t.Prediction!), t.Prediction!.Label))
+            .ToList();
         return new RevisitInput(
             JsonSerializer.Deserialize<TaskPolicy>(policy, JsonSerializerOptions.Web)!,
-            [.. tasks.Select(t => new RevisitedTask(t.TaskId, t.Decided is null ? null : JsonDocument.Parse(t.Decided).RootElement, t.AnnotationCount))],
-            [.. annotations.Select(Read)],
-            [.. predictions.Select(Read)]);
+            [.. tasks.Select(t => new RevisitedTask(t.TaskId, t.Decided is null ? null : JsonDocument.Parse(t.Decided).RootElement, counts.GetValueOrDefault(t.TaskId)))],
+            annotations,
+            modelVotes);
     }
-
-    private static RevisitedAnnotation Read(AnnotationRow row) => new(row.TaskId, row.WorkerId, JsonDocument.Parse(row.Payload).RootElement);
 
     /// <summary>A disputed task goes back to collecting at its next revision, and the pool reopens it with room up to its budget.</summary>
     public static async Task ReopenAsync(this UnitOfWork work, Guid taskId, Guid batchId, int annotationCount, int budget)

@@ -76,8 +76,8 @@ public static class BatchRevisit
             tasks.Count, workers.Count, classes.Count,
             [.. annotations.Select(a => itemOf[a.TaskId])],
             [.. annotations.Select(a => workerOf[a.WorkerId])],
-            [.. annotations.Select(a => ClassOf(classes, a.Payload))]);
-        var decided = tasks.Select(t => t.Decided is { } label ? ClassOf(classes, label) : -1).ToArray();
+            [.. annotations.Select(a => ClassificationKind.ClassIndex(classes, a.Payload))]);
+        var decided = tasks.Select(t => t.Decided is { } label ? ClassificationKind.ClassIndex(classes, label) : -1).ToArray();
         var learned = workers.Select(w => reliabilityOf(w).Reliability.Accuracy).ToArray();
 
         return Revisit.Dispute(batch, decided, learned, policy.AcceptanceThreshold)
@@ -110,6 +110,4 @@ public static class BatchRevisit
 
         return disputed;
     }
-
-    private static int ClassOf(IReadOnlyList<string> classes, JsonElement payload) => TaskStore.IndexOf(classes, payload.GetProperty("label").GetString()!);
 }

@@ -26,7 +26,15 @@ public static class WebhookEvents
     /// <summary>Records several events of one type for the batch's callback, if it has one (one statement).</summary>
     public static async Task RecordWebhooksAsync(this UnitOfWork work, Guid batchId, string type, IReadOnlyCollection<object> data)
     {
-        if (data.Count == 0 || await CallbackOfAsync(work, batchId) is not { CallbackUrl: { } url } target)
+        if (data.Count > 0 && await CallbackOfAsync(work, batchId) is { CallbackUrl: not null } target)
+        {
+            await InsertAsync(work, target, batchId, type, data);
+        }
+    }
+
+    private static async Task InsertAsync(UnitOfWork work, Target target, Guid batchId, string type, IReadOnlyCollection<object> data)
+    {
+        if (data.Count == 0)
         {
             return;
         }
@@ -39,7 +47,7 @@ public static class WebhookEvents
             FROM unnest(@ids, @bodies) AS e(id, body)
             """, new
         {
-            target.RequesterId, batchId, type, url, createdAt = createdAt.UtcDateTime,
+            target.RequesterId, batchId, type, url = target.CallbackUrl, createdAt = createdAt.UtcDateTime,
             ids = events.Select(e => e.Id).ToArray(),
             bodies = events.Select(e => JsonSerializer.Serialize(new { id = e.Id, type, createdAt, batchId, data = e.Data }, JsonSerializerOptions.Web)).ToArray(),
         });
@@ -52,7 +60,7 @@ public static class WebhookEvents
     /// </summary>
     public static async Task RecordItemsFinalAsync(this UnitOfWork work, Guid batchId, IReadOnlyCollection<Guid> taskIds)
     {
-        if (taskIds.Count == 0 || await CallbackOfAsync(work, batchId) is not { CallbackUrl: not null })
+        if (taskIds.Count == 0 || await CallbackOfAsync(work, batchId) is not { CallbackUrl: not null } target)
         {
             return;
         }
@@ -66,7 +74,7 @@ public static class WebhookEvents
                     AND (EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.task_id) OR EXISTS (SELECT 1 FROM excluded_tasks e WHERE e.task_id = t.task_id)))
             ORDER BY i.external_id
             """, new { taskIds = taskIds.ToArray() });
-        await work.RecordWebhooksAsync(batchId, ItemFinal, [.. final.Select(i => (object)new { i.ItemId, i.ExternalId, i.TaskCount })]);
+        await InsertAsync(work, target, batchId, ItemFinal, [.. final.Select(i => (object)new { i.ItemId, i.ExternalId, i.TaskCount })]);
     }
 
     private static Task<Target?> CallbackOfAsync(UnitOfWork work, Guid batchId) =>

@@ -19,7 +19,7 @@ public sealed class ClassificationKind : IConsensusKind
     public KindDecision Decide(TaskPolicy policy, IReadOnlyList<KindAnnotation> annotations, Func<string, WorkerReliability> reliabilityOf)
     {
         var decision = OnlineDecision.Decide(
-            annotations.Select(a => new Annotation(a.WorkerId, TaskStore.IndexOf(policy.Classes, Label(a.Payload)))).ToList(),
+            annotations.Select(a => new Annotation(a.WorkerId, ClassIndex(policy.Classes, a.Payload))).ToList(),
             reliabilityOf, policy.Classes.Count, policy.DecisionPolicy(), ModelVote(policy, reliabilityOf));
         return new KindDecision(decision.Outcome, Payload(policy.Classes[decision.Candidate]), decision.Confidence, decision.Agreement);
     }
@@ -28,7 +28,7 @@ public sealed class ClassificationKind : IConsensusKind
 
     /// <summary>The class given against the class judged right: the one-coin model's own evidence.</summary>
     public IReadOnlyList<ReliabilityLesson> Lessons(TaskPolicy policy, JsonElement payload, JsonElement finalLabel) =>
-        [new(TaskStore.IndexOf(policy.Classes, Label(payload)), TaskStore.IndexOf(policy.Classes, Label(finalLabel)), policy.Classes.Count)];
+        [new(ClassIndex(policy.Classes, payload), ClassIndex(policy.Classes, finalLabel), policy.Classes.Count)];
 
     public BatchAgreementView Agreement(TaskPolicy policy, IReadOnlyList<AnsweredAnnotation> annotations) =>
         BatchAgreement.Compute(policy.Classes, annotations
@@ -45,10 +45,13 @@ public sealed class ClassificationKind : IConsensusKind
             return null;
         }
 
-        var said = TaskStore.IndexOf(policy.Classes, Label(prediction.Label));
+        var said = ClassIndex(policy.Classes, prediction.Label);
         var model = reliabilityOf(ModelVoters.Id(prediction));
         return [.. Enumerable.Range(0, policy.Classes.Count).Select(truth => model.Probability(truth, said, policy.Classes.Count))];
     }
+
+    /// <summary>The schema's index of the class a classification payload (<c>{ "label": ... }</c>) names: the engine's class.</summary>
+    public static int ClassIndex(IReadOnlyList<string> classes, JsonElement payload) => TaskStore.IndexOf(classes, Label(payload));
 
     private static string Label(JsonElement payload) => payload.GetProperty("label").GetString()!;
 }
