@@ -109,10 +109,9 @@ internal static class MedicalCrowdSimulator
     }
 
     /// <summary>
-    /// Dynamic redundancy: each task is decided online as its annotations come. With <paramref name="revisit"/>, once every
-    /// task is decided, Dawid-Skene over the whole batch (started from the learned accuracies) disputes labels
-    /// (<see cref="Revisit"/>); a disputed task gets one more annotation, up to max + 2, and is decided again with what is
-    /// known then, or goes to QA (counted as escalated, and right) with its budget spent; repeated until nothing changes.
+    /// Dynamic redundancy (<see cref="DynamicRedundancy"/>): each task is decided online as its annotations come, each
+    /// annotation from a worker the pool draws. With <paramref name="revisit"/>, once every task is decided, the batch
+    /// disputes labels and a disputed task gets one more annotation, up to max + 2, or escalates.
     /// With <paramref name="modelAccuracy"/>, a model pre-annotated every task (right with that probability, else one of
     /// the other classes at random) and votes as the service's does (README, "Model pre-annotations"): a one-coin voter
     /// from the new-worker prior, learned from each task's first final label, entered as the class prior, never counted
@@ -124,102 +123,25 @@ internal static class MedicalCrowdSimulator
     {
         const int Max = 7;
         var pool = new WorkerPool(rng, world, confusion, suspension);
-        var reliability = pool.Reliability;
         var modelSays = modelAccuracy is { } accuracy
             ? world.Truth.Select(truth => rng.NextDouble() < accuracy ? truth : (truth + 1 + rng.Next(Classes - 1)) % Classes).ToArray()
             : null;
-        WorkerReliability model = OneCoinReliability.NewWorker;
-        var modelTaught = new bool[TaskCount];
-        var taught = new int[TaskCount];
-
-        // Running class prevalence from finalized labels (Dirichlet(1) start), as the service can track per batch.
-        var classCounts = Enumerable.Repeat(1.0, Classes).ToArray();
-        var annotations = 0;
-        var votes = Enumerable.Range(0, TaskCount).Select(_ => new List<(int Worker, int Label)>()).ToArray();
-        var decided = new int[TaskCount];
-        var escalated = new bool[TaskCount];
-
-        void Decide(int i, int budget)
-        {
-            var total = classCounts.Sum();
-            var prior = classCounts.Select((c, truth) => c / total * (modelSays is null ? 1 : model.Probability(truth, modelSays[i], Classes))).ToArray();
-            var policy = new DecisionPolicy(Math.Min(min, budget), budget, threshold);
-            while (true)
+        var run = new DynamicRedundancy(
+            TaskCount, Classes, min, Max, threshold, pool.Workers,
+            (task, votes) =>
             {
-                var decision = OnlineDecision.Decide([.. votes[i].Select(v => new Vote(v.Label, reliability[v.Worker]))], Classes, policy, prior);
-                if (decision.Outcome != DecisionOutcome.More)
-                {
-                    decided[i] = decision.Candidate;
-                    escalated[i] = decision.Outcome == DecisionOutcome.Escalate;
-                    if (!escalated[i])
-                    {
-                        // Each annotation teaches its worker once, when its task is first decided after it came (as the
-                        // service judges each annotation once): a revisited task's earlier annotations are not taught again.
-                        var posterior = decision.Posterior.ToArray();
-                        foreach (var (worker, label) in votes[i].Skip(taught[i]))
-                        {
-                            pool.Update(worker, reliability[worker].Observe(label, posterior));
-                        }
-
-                        taught[i] = votes[i].Count;
-
-                        for (var c = 0; c < Classes; c++)
-                        {
-                            classCounts[c] += posterior[c];
-                        }
-
-                        if (modelSays is not null && !modelTaught[i])
-                        {
-                            model = model.ObserveGold(modelSays[i], decision.Candidate, Classes);
-                            modelTaught[i] = true;
-                        }
-                    }
-
-                    return;
-                }
-
-                var w = pool.Next(votes[i].Select(v => v.Worker).ToHashSet());
-                votes[i].Add((w, world.Answer(rng, w, world.Truth[i])));
-                annotations++;
-            }
+                var w = pool.Next(votes.Select(v => v.Worker).ToHashSet());
+                return (w, world.Answer(rng, w, world.Truth[task]));
+            },
+            Prevalence, modelSays);
+        run.DecideAll();
+        if (revisit)
+        {
+            run.RevisitUntilSettled();
         }
 
-        for (var i = 0; i < TaskCount; i++)
-        {
-            Decide(i, Max);
-        }
-
-        while (revisit)
-        {
-            // The model is one more annotator of every task in the batch's model too, with the accuracy learned for it.
-            var batch = modelSays is null
-                ? BatchVotes.ToCrowdLabels(votes, WorkerCount, Classes)
-                : BatchVotes.ToCrowdLabels([.. votes.Select((v, i) => v.Append((WorkerCount, modelSays[i])).ToList())], WorkerCount + 1, Classes);
-            var open = decided.Select((label, i) => escalated[i] ? -1 : label).ToArray();
-            var learned = reliability.Select(r => r.ExpectedAccuracy(Classes, Prevalence));
-            var disputed = Revisit.Dispute(batch, open, [.. modelSays is null ? learned : learned.Append(model.ExpectedAccuracy(Classes, Prevalence))], threshold);
-            if (disputed.Count == 0)
-            {
-                break;
-            }
-
-            foreach (var d in disputed)
-            {
-                if (votes[d.Item].Count >= Max + 2)
-                {
-                    escalated[d.Item] = true;
-                    continue;
-                }
-
-                var w = pool.Next(votes[d.Item].Select(v => v.Worker).ToHashSet());
-                votes[d.Item].Add((w, world.Answer(rng, w, world.Truth[d.Item])));
-                annotations++;
-                Decide(d.Item, Max + 2);
-            }
-        }
-
-        var correct = Enumerable.Range(0, TaskCount).Count(i => decided[i] == world.Truth[i]);
-        return new PolicyResult(TaskCount, correct, annotations, pool.Gold, escalated.Count(e => e), pool.SuspendedByTrueAccuracy());
+        var correct = Enumerable.Range(0, TaskCount).Count(i => run.Decided[i] == world.Truth[i]);
+        return new PolicyResult(TaskCount, correct, run.Annotations, pool.Gold, run.Escalated.Count(e => e), pool.SuspendedByTrueAccuracy());
     }
 
     /// <summary>
@@ -229,11 +151,10 @@ internal static class MedicalCrowdSimulator
     /// </summary>
     private sealed class WorkerPool(Random rng, World world, bool confusion, Suspension? suspension)
     {
-        private readonly bool[] _suspended = new bool[WorkerCount];
-
-        public WorkerReliability[] Reliability { get; } = Enumerable.Range(0, WorkerCount)
-            .Select(_ => confusion ? (WorkerReliability)ConfusionReliability.NewWorker(Classes) : OneCoinReliability.NewWorker)
-            .ToArray();
+        public WorkerLedger Workers { get; } = new(
+            [.. Enumerable.Range(0, WorkerCount)
+                .Select(_ => confusion ? (WorkerReliability)ConfusionReliability.NewWorker(Classes) : OneCoinReliability.NewWorker)],
+            Classes, suspension, Prevalence);
 
         public int Gold { get; private set; }
 
@@ -242,7 +163,7 @@ internal static class MedicalCrowdSimulator
             while (true)
             {
                 var w = rng.Next(WorkerCount);
-                if (_suspended[w] || taken.Contains(w))
+                if (Workers.IsSuspended(w) || taken.Contains(w))
                 {
                     continue;
                 }
@@ -250,7 +171,7 @@ internal static class MedicalCrowdSimulator
                 if (rng.NextDouble() < GoldRate)
                 {
                     var truth = Synthetic.Sample(rng, Prevalence);
-                    Update(w, Reliability[w].ObserveGold(world.Answer(rng, w, truth), truth, Classes));
+                    Workers.Update(w, Workers.Reliability[w].ObserveGold(world.Answer(rng, w, truth), truth, Classes));
                     Gold++;
                     continue;
                 }
@@ -261,36 +182,13 @@ internal static class MedicalCrowdSimulator
 
         public SuspensionCount SuspendedByTrueAccuracy()
         {
-            var suspended = Enumerable.Range(0, WorkerCount).Where(w => _suspended[w]).Select(world.TrueAccuracy).ToList();
+            var suspended = Enumerable.Range(0, WorkerCount).Where(Workers.IsSuspended).Select(world.TrueAccuracy).ToList();
             return new SuspensionCount(
                 suspended.Count(a => a < Suspension.Floor), suspended.Count(a => a >= Suspension.Floor && a < 0.7), suspended.Count(a => a >= 0.7));
-        }
-
-        public void Update(int worker, WorkerReliability updated)
-        {
-            Reliability[worker] = updated;
-            if (suspension is not null && updated.IsBelowFloor(Suspension.Floor, suspension.Confidence, suspension.MinEvidence, Classes, Prevalence))
-            {
-                _suspended[worker] = true;
-            }
         }
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// The platform's accuracy floor (ARCHITECTURE.md, <c>WorkerSuspended</c>) with the consensus service's defaults:
-    /// suspended once 90% sure the worker's accuracy is under 0.6. The point-estimate rule (posterior mean under 0.6
-    /// after 10 answers) is kept for comparison: cheaper, because it also removes fair workers on an unlucky streak.
-    /// </summary>
-    private sealed record Suspension(double Confidence, double MinEvidence)
-    {
-        public const double Floor = 0.6;
-
-        public static Suspension Platform { get; } = new(0.9, 5);
-
-        public static Suspension PointEstimate { get; } = new(0.5, 10);
-    }
 
     private sealed record PolicyResult(int Tasks, int Correct, int Annotations, int Gold, int Escalated, SuspensionCount Suspended)
     {
