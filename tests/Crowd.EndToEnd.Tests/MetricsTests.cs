@@ -43,6 +43,38 @@ public sealed class MetricsTests
             Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task TheGatewaysMetrics_AreForAdminsOnly_AndGatherEveryInstancesOwnFigures()
+    {
+        using (var anonymous = await Http.GetAsync("/v1/metrics"))
+        {
+            Assert.That(anonymous.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.Unauthorized));
+            Assert.That(anonymous.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        }
+
+        foreach (var role in new[] { "requester", "worker", "qa" })
+        {
+            Assert.That(await StatusAsync(As(role).SendAsync(HttpMethod.Get, "/v1/metrics")), Is.EqualTo(System.Net.HttpStatusCode.Forbidden), role);
+        }
+
+        // A figure that does not move while we look: claims answered "none", after one more of them.
+        var idle = await WorkerAsync();
+        await idle.CallAsync(HttpMethod.Post, $"/v1/workers/{idle.Subject}/claims", expected: [System.Net.HttpStatusCode.NoContent]);
+        var own = Sum(await ScrapeAsync("Assignment"), "crowd_claims_total", "outcome=\"none\"");
+        var gathered = await As("admin").GetAsync("/v1/metrics");
+
+        var services = gathered.GetProperty("services").EnumerateArray().ToList();
+        Assert.That(services.Select(s => s.GetProperty("service").GetString()), Is.EquivalentTo(new[] { "slicing", "assignment", "consensus", "payouts" }));
+        Assert.That(services.Select(s => s.GetProperty("up").GetBoolean()), Is.All.True);
+        var assignment = services.Single(s => s.GetProperty("service").GetString() == "assignment").GetProperty("metrics").EnumerateArray()
+            .Where(m => m.GetProperty("name").GetString() == "crowd_claims_total"
+                && m.GetProperty("labels").TryGetProperty("outcome", out var outcome) && outcome.GetString() == "none")
+            .Sum(m => m.GetProperty("value").GetDouble());
+        Assert.That(assignment, Is.EqualTo(own), "the figure assignment's own /metrics gives");
+        Assert.That(services.SelectMany(s => s.GetProperty("metrics").EnumerateArray()).Select(m => m.GetProperty("name").GetString()),
+            Is.All.StartWith("crowd_"), "the platform's own series only");
+    }
+
     private static async Task<string> ScrapeAsync(string service)
     {
         using var http = new HttpClient();

@@ -35,13 +35,14 @@ public sealed class ResolutionValidator : AbstractValidator<ResolutionRequest>
 
 public sealed record DisagreementAnnotation(Guid AnnotationId, string WorkerId, JsonElement Payload, double? WorkerReliability);
 
+/// <summary>A disagreement in the QA list; <see cref="ClaimedBy"/> and <see cref="ClaimExpiresAt"/> are set while a reviewer's claim runs.</summary>
 public sealed record DisagreementView(
     Guid DisagreementId, Guid TaskId, Guid BatchId, string Status, JsonElement? Candidate, DateTime CreatedAt,
-    IReadOnlyList<DisagreementAnnotation> Annotations);
+    string? ClaimedBy, DateTime? ClaimExpiresAt, IReadOnlyList<DisagreementAnnotation> Annotations);
 
 public static partial class DisagreementsApi
 {
-    private static readonly string[] Statuses = ["open", "claimed", "resolved"];
+    private static readonly string[] Statuses = [Disagreements.Open, Disagreements.Claimed, Disagreements.Resolved];
 
     public static IEndpointRouteBuilder MapDisagreementsApi(this IEndpointRouteBuilder app)
     {
@@ -52,7 +53,8 @@ public static partial class DisagreementsApi
         return app;
     }
 
-    private sealed record DisagreementRow(Guid DisagreementId, Guid TaskId, Guid BatchId, string Status, string? Candidate, DateTime CreatedAt);
+    private sealed record DisagreementRow(
+        Guid DisagreementId, Guid TaskId, Guid BatchId, string Status, string? Candidate, DateTime CreatedAt, string? ClaimedBy, DateTime? ClaimExpiresAt);
 
     private static async Task<Page<DisagreementView>> ListAsync(Database database, Guid? batchId, string? status, Guid? after, int? limit)
     {
@@ -73,7 +75,8 @@ public static partial class DisagreementsApi
     {
         var rows = (await work.QueryAsync<DisagreementRow>($"""
             SELECT * FROM (
-                SELECT disagreement_id, task_id, batch_id, {Disagreements.ShownStatus} AS status, candidate::text AS candidate, created_at
+                SELECT disagreement_id, task_id, batch_id, {Disagreements.ShownStatus} AS status, candidate::text AS candidate, created_at,
+                       claimed_by, claim_expires_at
                 FROM disagreements
                 WHERE (@batchId::uuid IS NULL OR batch_id = @batchId)
                   AND (@disagreementId::uuid IS NULL OR disagreement_id = @disagreementId)
@@ -89,6 +92,8 @@ public static partial class DisagreementsApi
         var reliabilities = await work.ReliabilitiesAsync(annotations.SelectMany(task => task).Select(a => a.WorkerId));
         return rows.Select(row => new DisagreementView(row.DisagreementId, row.TaskId, row.BatchId, row.Status,
             row.Candidate is null ? null : JsonDocument.Parse(row.Candidate).RootElement, row.CreatedAt,
+            // Who holds it only while the claim runs: an ended lease names nobody, and a resolution is the audit trail's to tell.
+            row.Status == Disagreements.Claimed ? row.ClaimedBy : null, row.Status == Disagreements.Claimed ? row.ClaimExpiresAt : null,
             annotations[row.TaskId].Select(a => new DisagreementAnnotation(a.AnnotationId, a.WorkerId, JsonDocument.Parse(a.Payload).RootElement,
                 reliabilities[a.WorkerId].Reliability.Accuracy)).ToList())).ToList();
     }

@@ -15,12 +15,13 @@ public static class Disagreements
 {
     public const string Open = "open";
     public const string Resolved = "resolved";
+    public const string Claimed = "claimed";
 
     /// <summary>
     /// The status a reviewer sees: <c>claimed</c> while an open disagreement's lease runs. Computed rather than stored, so an
     /// ended lease needs no sweeper; a SQL expression over <c>disagreements</c>, for the list's filter and its answer alike.
     /// </summary>
-    public const string ShownStatus = "CASE WHEN status = 'open' AND claim_expires_at > now() THEN 'claimed' ELSE status END";
+    public const string ShownStatus = $"CASE WHEN status = '{Open}' AND claim_expires_at > now() THEN '{Claimed}' ELSE status END";
 
     /// <summary>The disagreement, locked against another reviewer's claim or resolution, as <paramref name="reviewer"/> sees it; not found is a 404.</summary>
     public static async Task<DisagreementLock> LockDisagreementAsync(this UnitOfWork work, Guid disagreementId, string reviewer) =>

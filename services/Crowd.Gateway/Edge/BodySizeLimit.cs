@@ -1,3 +1,4 @@
+using Crowd.ServiceDefaults.Validation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Crowd.Gateway.Edge;
@@ -9,8 +10,8 @@ namespace Crowd.Gateway.Edge;
 /// </summary>
 public static class BodySizeLimit
 {
-    /// <summary>The same figure as the services' <c>RequestLimits.MaxBodyBytes</c>.</summary>
-    public const long MaxBodyBytes = 32L * 1024 * 1024;
+    /// <summary>The services' own limit: the gateway refuses what they would.</summary>
+    public const long MaxBodyBytes = RequestLimits.MaxBodyBytes;
 
     public static WebApplicationBuilder AddBodySizeLimit(this WebApplicationBuilder builder)
     {

@@ -165,7 +165,7 @@ public sealed class ItemPages(NpgsqlDataSource dataSource, Guid batchId, LabelSc
                     var outcomes = tasks[row.ItemId].Select(t => new ItemResult.TaskOutcome(
                         t.Label is null ? null : new TaskLabel(t.Slice, t.TileRegion, JsonElement.Parse(t.Label), t.Confidence ?? 0),
                         IsFinal: t.Label is not null || t.Excluded)).ToList();
-                    yield return (row, ItemResult.Of(row.ExternalId, ItemExports.Shape(row), row.TaskCount, schema, outcomes));
+                    yield return (row, ItemResult.Of(row.ExternalId, row.ContentUri, ItemExports.Shape(row), row.TaskCount, schema, outcomes));
                 }
             }
 

@@ -165,6 +165,8 @@ public sealed class CrowdProcesses : IAsyncDisposable
         // One line per message handled, with its trace id: TracingTests follows a trace through the services' logs.
         start.Environment["Logging__LogLevel__Crowd.Data.Messaging.HandledMessageLog"] = "Information";
         start.Environment["Logging__LogLevel__Crowd.Consensus.Revisiting"] = "Information"; // one line per batch revisited
+        // The gateway checks tokens too, for its own endpoint (GET /v1/metrics).
+        start.Environment["Auth__SigningKeyFile"] = _keyFile;
         if (service != "Gateway")
         {
             start.Environment["ConnectionStrings__Database"] = _databases[service].Service;
@@ -174,7 +176,6 @@ public sealed class CrowdProcesses : IAsyncDisposable
             start.Environment["RabbitMq__VirtualHost"] = _run;
             start.Environment["RabbitMq__Username"] = BrokerUser(service);
             start.Environment["RabbitMq__Password"] = _brokerPasswords[service];
-            start.Environment["Auth__SigningKeyFile"] = _keyFile;
             start.Environment["Audit__File"] = AuditCheckpointFile;
             start.Environment["Audit__KeyFile"] = _auditKeyFile;
             // A hard or revisited task is offered to the batch's stronger workers for seconds, not the product's minutes:
