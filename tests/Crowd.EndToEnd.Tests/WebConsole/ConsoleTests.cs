@@ -93,6 +93,35 @@ public sealed class ConsoleTests
     }
 
     [Test]
+    public async Task Requester_SeesAnItemsFinalMaskDrawnOverItsFrame_AndAContentUriThatIsNoViewerUrlIsNotLinked()
+    {
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 2, change: body =>
+        {
+            body["labelSchema"] = new { kind = "segmentation", classes = new[] { "nodule", "mass" }, diceThreshold = 0.9 };
+            body["items"] = new[] { new { externalId = "case-0", contentUri = "dicomweb://pacs.test/studies/0", width = 8, height = 6 } };
+        });
+        // Rows 1 and 2, columns 1 to 3 of an 8 × 6 frame (row-major runs: start 9 length 3, start 17 length 3), by both workers.
+        var mask = new { masks = new[] { new { label = "nodule", width = 8, height = 6, rle = new[] { 9, 3, 17, 3 } } } };
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => mask);
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => mask);
+        await WaitForBatchAsync(requester, batchId, "completed");
+
+        var page = await _browser.OpenAsync(CrowdFixture.Crowd.Gateway);
+        await page.SignInAsync(TokenFor(requester, "requester"));
+        await page.GoToAsync($"#/batches/{batchId}");
+        const string card = "#items article[data-external-id=\"case-0\"]";
+        await page.WaitForAsync($"document.querySelector('{card}')?.dataset.status === 'final'", "the final item");
+
+        Assert.That(await page.EvaluateAsync<string>($"document.querySelector('{card} svg').getAttribute('viewBox')"), Is.EqualTo("0 0 8 6"));
+        Assert.That(await page.EvaluateAsync<string>(
+                $"[...document.querySelectorAll('{card} g[data-shape=\"mask\"] rect')].map(r => ['x', 'y', 'width'].map(a => r.getAttribute(a)).join(',')).join(' ')"),
+            Is.EqualTo("1,1,3 1,2,3"), "one row segment per run, where the runs are");
+        Assert.That(await page.CountAsync($"{card} a"), Is.Zero, "a dicomweb:// reference is shown, not linked");
+        Assert.That(await page.TextAsync(card), Does.Contain("dicomweb://pacs.test/studies/0"));
+        Assert.That(page.Failures, Is.Empty);
+    }
+
+    [Test]
     public async Task Reviewer_ClaimsABoxDisagreement_SeesEveryAnnotationSideBySide_AndResolvesItByChoosingAWorkersBoxes()
     {
         // Two workers' boxes overlap by IoU 50 / 150 = 1/3: no match, nobody agrees, QA at max 2.

@@ -80,10 +80,10 @@ function has(...roles) {
 }
 
 function signOut(message) {
+  // A view's parallel calls may all be refused: the first signs out, the others find nothing left to do.
+  if (token() === null) return;
   sessionStorage.removeItem(TOKEN_KEY);
-  location.hash = "#/";
-  route();
-  banner(message);
+  go("#/", message);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -205,9 +205,7 @@ function signInView() {
       banner("That is not a JWT: paste the whole token (three parts separated by dots).");
       return;
     }
-    banner(null);
-    location.hash = "#/";
-    route();
+    go("#/", null);
   };
   show(h("section", { class: "signin" },
     h("h1", {}, "Sign in"),
@@ -500,5 +498,21 @@ async function route() {
   }
 }
 
-window.addEventListener("hashchange", () => { banner(null); route(); });
+// A message for the next view, shown once it is drawn (a navigation clears the last view's message).
+let notice = null;
+
+/** Shows the view at `hash` with `message` above it: at once when already there, else when the hash change arrives. */
+function go(hash, message) {
+  notice = message;
+  if (location.hash === hash) navigate();
+  else location.hash = hash;
+}
+
+function navigate() {
+  banner(notice);
+  notice = null;
+  route();
+}
+
+window.addEventListener("hashchange", navigate);
 route();
