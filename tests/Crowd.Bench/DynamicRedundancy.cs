@@ -189,14 +189,15 @@ internal sealed class WorkerLedger(WorkerReliability[] reliability, int classes,
 
 /// <summary>
 /// The platform's accuracy floor (ARCHITECTURE.md, <c>WorkerSuspended</c>) with the consensus service's defaults:
-/// suspended once 90% sure the worker's accuracy is under 0.6. The point-estimate rule (posterior mean under 0.6
+/// suspended once 97.5% sure the worker's accuracy is under 0.6. The point-estimate rule (posterior mean under 0.6
 /// after 10 answers) is kept for comparison: cheaper, because it also removes fair workers on an unlucky streak.
 /// </summary>
 internal sealed record Suspension(double Confidence, double MinEvidence)
 {
     public const double Floor = 0.6;
 
-    public static Suspension Platform { get; } = new(0.9, 5);
+    /// <summary>The service's defaults (ConsensusOptions: SuspensionConfidence, MinObservationsForSuspension).</summary>
+    public static Suspension Platform { get; } = new(0.975, 5);
 
     public static Suspension PointEstimate { get; } = new(0.5, 10);
 }

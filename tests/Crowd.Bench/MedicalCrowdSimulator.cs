@@ -39,6 +39,8 @@ internal static class MedicalCrowdSimulator
             ("dynamic one-coin, min 2, max 7, 0.9 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 2, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9)),
             ("dynamic one-coin, min 1, max 7, 0.9 + suspension + revisiting", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9)),
             ("dynamic one-coin, min 1, max 7, 0.9 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.9, modelAccuracy: 0.9)),
+            ("dynamic one-coin, min 1, max 7, 0.88 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.88, modelAccuracy: 0.9)),
+            ("dynamic one-coin, min 1, max 7, 0.87 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.87, modelAccuracy: 0.9)),
             ("dynamic one-coin, min 1, max 7, 0.85 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.85, modelAccuracy: 0.9)),
             ("dynamic one-coin, min 1, max 7, 0.95 + suspension + revisiting + a 90% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.95, modelAccuracy: 0.9)),
             ("dynamic one-coin, min 1, max 7, 0.95 + suspension + revisiting + a 70% model", (rng, w) => Dynamic(rng, w, 1, confusion: false, Suspension.Platform, revisit: true, threshold: 0.95, modelAccuracy: 0.7)),

@@ -79,7 +79,7 @@ public sealed class MarketplaceTests
     [Test]
     public async Task Suspension_WorseThanRandomWorkers_AreSuspendedAndGoodOnesAreNot()
     {
-        // Reliability learns from agreement with final labels; once consensus is 90 % sure a worker is under the 60 % floor
+        // Reliability learns from agreement with final labels; once consensus is 97.5 % sure a worker is under the 60 % floor
         // (after at least 5 judged answers), the worker is suspended.
         var admin = CrowdFixture.As("admin");
         var good = _report.Workers.Where(w => w.Accuracy >= 0.9).ToList();

@@ -78,9 +78,9 @@ public sealed class SpatialKindTests
     {
         // Three annotations a task, accepted at 2 of 3 (threshold 0.6). Two careful workers draw the finding, their boxes
         // IoU 380 / 420 = 0.90 apart, fused; the third draws a box elsewhere on every item (IoU 0 with the fused one), so
-        // each of its boxes is judged wrong. From the new-worker prior, the fifth wrong answer makes consensus 91 % sure its
+        // each of its boxes is judged wrong. From the new-worker prior, the seventh wrong answer makes consensus 98 % sure its
         // accuracy is under the 60 % floor (ReliabilityLearningTests): suspended, as a worker clicking random classes is.
-        const int items = 6;
+        const int items = 9;
         var (requester, batchId, qualification) = await OpenBatchAsync(items, min: 3, max: 3, change: body =>
         {
             body["labelSchema"] = BboxSchema;
@@ -96,12 +96,12 @@ public sealed class SpatialKindTests
         await WaitForBatchAsync(requester, batchId, "completed");
 
         var admin = As("admin");
-        // Suspension and reliability are separate messages: wait for the profile to show both (Beta(4, 1 + 6): six wrong boxes).
+        // Suspension and reliability are separate messages: wait for the profile to show both (Beta(4, 1 + 9): nine wrong boxes).
         await Eventually.WaitForAsync(
             () => admin.GetAsync($"/v1/workers/{careless.Subject}"),
             p => p.GetProperty("status").GetString() == "suspended"
-                && p.GetProperty("reliability") is { ValueKind: JsonValueKind.Number } r && Math.Abs(r.GetDouble() - (4.0 / 11)) < 1e-9,
-            Arrival, "the careless box drawer suspended, at reliability 4/11");
+                && p.GetProperty("reliability") is { ValueKind: JsonValueKind.Number } r && Math.Abs(r.GetDouble() - (4.0 / 14)) < 1e-9,
+            Arrival, "the careless box drawer suspended, at reliability 4/14");
         var trace = (await AuditTests.EventsAsync($"subjectId={careless.Subject}", e => e.Any(x => x.Action == "worker.suspended")))
             .Single(e => e.Action == "worker.suspended");
         Assert.That((trace.Role, trace.SubjectType), Is.EqualTo(("system", "worker")));
@@ -112,7 +112,7 @@ public sealed class SpatialKindTests
                 () => admin.GetAsync($"/v1/workers/{worker.Subject}"), p => p.GetProperty("reliability").ValueKind == JsonValueKind.Number, Arrival,
                 "the careful worker's reliability");
             Assert.That(profile.GetProperty("status").GetString(), Is.EqualTo("active"));
-            Assert.That(profile.GetProperty("reliability").GetDouble(), Is.GreaterThan(0.8), "Beta(4 + 6, 1): six matching boxes");
+            Assert.That(profile.GetProperty("reliability").GetDouble(), Is.GreaterThan(0.8), "Beta(4 + 9, 1): nine matching boxes");
         }
 
         var results = await ResultsAsync(requester, batchId);

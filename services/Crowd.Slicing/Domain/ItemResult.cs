@@ -32,11 +32,9 @@ public sealed record ItemResult(
     {
         var finalCount = tasks.Count(t => t.IsFinal);
         // taskCount is the item's own count: were a task missing from those loaded, the item stays pending rather than final.
-        var stitched = finalCount < taskCount
-            ? null
-            : ItemStitcher.Stitch(shape, schema, tasks.Where(t => t.Label is not null).Select(t => t.Label!).ToList());
+        var isFinal = finalCount >= taskCount;
+        var stitched = isFinal ? ItemStitcher.Stitch(shape, schema, tasks.Where(t => t.Label is not null).Select(t => t.Label!).ToList()) : null;
         return new ItemResult(
-            externalId, contentUri, shape.Width, shape.Height, shape.SliceCount,
-            stitched is null ? Pending : Final, taskCount, finalCount, stitched);
+            externalId, contentUri, shape.Width, shape.Height, shape.SliceCount, isFinal ? Final : Pending, taskCount, finalCount, stitched);
     }
 }
