@@ -54,6 +54,7 @@ internal static class SixWorkerBatchSimulator
         var decided = Enumerable.Repeat(-1, Items).ToArray();
         var toQa = new bool[Items];
         var budget = Enumerable.Repeat(Policy.MaxAnnotations, Items).ToArray();
+        var judged = new int[Items]; // how many of the item's votes have taught their workers: each teaches once, as in the service
 
         int Answer(int worker, int item) => worker < Good ? truth[item] : rng.Next(Classes);
 
@@ -71,10 +72,12 @@ internal static class SixWorkerBatchSimulator
                     toQa[item] = decision.Outcome == DecisionOutcome.Escalate;
                     if (!toQa[item])
                     {
-                        foreach (var (worker, label) in votes[item])
+                        foreach (var (worker, label) in votes[item].Skip(judged[item]))
                         {
                             reliability[worker] = reliability[worker].Observe(label, decision.Posterior.ToArray());
                         }
+
+                        judged[item] = votes[item].Count;
                     }
 
                     return;
