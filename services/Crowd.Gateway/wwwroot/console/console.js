@@ -482,7 +482,13 @@ async function route() {
   clearTimeout(refreshTimer);
   navigation();
   if (token() === null || claims() === null) return signInView();
-  const [, section, id] = location.hash.split("/");
+  const [, section, rawId] = location.hash.split("/");
+  // Ids go into API paths: only a UUID is one, so a crafted link cannot point a view's calls at another endpoint.
+  const id = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(rawId ?? "") ? rawId : null;
+  if (rawId && id === null) {
+    show();
+    return banner(`"${rawId}" is not an id.`);
+  }
   try {
     if (section === "batches" && id && has("requester", "admin")) return await batchView(id);
     if (section === "batches" && has("requester", "admin")) return await batchesView();
