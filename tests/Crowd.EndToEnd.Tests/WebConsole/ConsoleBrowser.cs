@@ -108,6 +108,9 @@ public sealed class ConsolePage
 
     public Task ClickAsync(string selector) => _page.ClickAsync(selector);
 
+    /// <summary>Types into a field key by key, as a user does.</summary>
+    public Task TypeAsync(string selector, string text) => _page.TypeAsync(selector, text);
+
     /// <summary>Waits until <paramref name="predicate"/> (a JavaScript expression) is true on the page.</summary>
     public async Task WaitForAsync(string predicate, string what)
     {

@@ -166,6 +166,35 @@ public sealed class ConsoleTests
     }
 
     [Test]
+    public async Task Reviewer_ExcludesAClassificationDisagreement_WithANote_AndTheTaskLeavesTheResults()
+    {
+        // One new worker's answer cannot reach a 0.9 posterior, so at max 1 the task goes to QA.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1);
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => new { label = "nodule" });
+        var qa = As("qa");
+        var disagreementId = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
+
+        var page = await _browser.OpenAsync(CrowdFixture.Crowd.Gateway);
+        await page.SignInAsync(TokenFor(qa, "qa"));
+        await page.GoToAsync($"#/qa/{disagreementId}");
+        await page.WaitForAsync("document.querySelectorAll('#annotations article.annotation').length === 1", "the annotation");
+        Assert.That(await page.TextAsync("#annotations .label"), Is.EqualTo("nodule"), "a class is shown as words, not drawn");
+        Assert.That(await page.CountAsync("#overlay"), Is.Zero, "nothing to overlay for a classification");
+        await page.TypeAsync("#note", "image is not a chest CT");
+        await page.ClickAsync("#exclude");
+        await page.WaitForAsync("document.getElementById('resolved') !== null", "the exclusion confirmed");
+
+        await WaitForBatchAsync(requester, batchId, "completed");
+        Assert.That(await ResultsAsync(requester, batchId), Is.Empty, "an excluded task has no result");
+        var resolved = (await qa.GetAsync($"/v1/disagreements?batchId={batchId}&status=resolved")).GetProperty("items");
+        Assert.That(resolved.EnumerateArray().Select(d => d.GetProperty("disagreementId").GetString()), Is.EqualTo(new[] { disagreementId }));
+        var exclusion = (await AuditTests.EventsAsync($"actorId={qa.Subject}", e => e.Any(x => x.Action == "qa.excluded")))
+            .Single(e => e.Action == "qa.excluded");
+        Assert.That(exclusion.Detail, Does.Contain("image is not a chest CT"), "the reviewer's note is on the record");
+        Assert.That(page.Failures, Is.Empty);
+    }
+
+    [Test]
     public async Task Operator_SeesTheLedgerCheck_TheAuditVerdict_AndEveryServiceInstancesMetrics_AsTheApiStatesThem()
     {
         var admin = As("admin");
