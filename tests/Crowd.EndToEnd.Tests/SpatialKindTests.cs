@@ -17,13 +17,13 @@ public sealed class SpatialKindTests
 {
     private static readonly string[] Classes = ["nodule", "mass"];
 
-    private static readonly object BboxSchema = new { kind = "bbox", classes = Classes };
+    internal static readonly object BboxSchema = new { kind = "bbox", classes = Classes };
 
-    private static readonly object SegmentationSchema = new { kind = "segmentation", classes = Classes, diceThreshold = 0.9 };
+    internal static readonly object SegmentationSchema = new { kind = "segmentation", classes = Classes, diceThreshold = 0.9 };
 
     private static object Mask(string label, params int[] rle) => new { label, width = 4, height = 4, rle };
 
-    private static object Box(string label, double x, double y, double w, double h) => new { label, x, y, w, h };
+    internal static object Box(string label, double x, double y, double w, double h) => new { label, x, y, w, h };
 
     [Test]
     public async Task Bbox_MatchingBoxesAreFused_ADisagreementGoesToQa_AndQaBoxesFinalizeIt_AndEachWorkerIsPaidOnce()

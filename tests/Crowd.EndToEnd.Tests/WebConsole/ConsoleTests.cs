@@ -4,6 +4,7 @@ using Crowd.Cli.Auth;
 using Crowd.Cli.Simulation;
 using static Crowd.EndToEnd.Tests.CrowdFixture;
 using static Crowd.EndToEnd.Tests.KindSteps;
+using static Crowd.EndToEnd.Tests.SpatialKindTests;
 
 namespace Crowd.EndToEnd.Tests.WebConsole;
 
@@ -19,7 +20,6 @@ namespace Crowd.EndToEnd.Tests.WebConsole;
 [NonParallelizable]
 public sealed class ConsoleTests
 {
-    private static readonly object BboxSchema = new { kind = "bbox", classes = new[] { "nodule", "mass" } };
     private ConsoleBrowser _browser = null!;
 
     [OneTimeSetUp]
@@ -27,8 +27,6 @@ public sealed class ConsoleTests
 
     [OneTimeTearDown]
     public async Task CloseAsync() => await _browser.DisposeAsync();
-
-    private static object Box(double x, double y, double w, double h) => new { label = "nodule", x, y, w, h };
 
     /// <summary>Box items of a known size whose content is a viewer link, as a requester with a web viewer would send them.</summary>
     private static void BoxItems(Dictionary<string, object?> body, int items)
@@ -57,8 +55,8 @@ public sealed class ConsoleTests
         await page.EvaluateAsync<int>("window.watching = 1");
 
         // Two careful workers draw the same finding (IoU 380 / 420): fused and accepted on both items.
-        await AnnotateAllAsync(await WorkerAsync(qualification), 2, _ => new { boxes = new[] { Box(10, 10, 20, 20) } });
-        await AnnotateAllAsync(await WorkerAsync(qualification), 2, _ => new { boxes = new[] { Box(11, 10, 20, 20) } });
+        await AnnotateAllAsync(await WorkerAsync(qualification), 2, _ => new { boxes = new[] { Box("nodule", 10, 10, 20, 20) } });
+        await AnnotateAllAsync(await WorkerAsync(qualification), 2, _ => new { boxes = new[] { Box("nodule", 11, 10, 20, 20) } });
 
         await page.WaitForAsync("document.getElementById('batch-status')?.textContent === 'completed'", "the batch completed");
         Assert.That(await page.EvaluateAsync<int>("window.watching"), Is.EqualTo(1), "the page updated itself, no reload");
@@ -97,7 +95,7 @@ public sealed class ConsoleTests
     {
         var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 2, change: body =>
         {
-            body["labelSchema"] = new { kind = "segmentation", classes = new[] { "nodule", "mass" }, diceThreshold = 0.9 };
+            body["labelSchema"] = SegmentationSchema;
             body["items"] = new[] { new { externalId = "case-0", contentUri = "dicomweb://pacs.test/studies/0", width = 8, height = 6 } };
         });
         // Rows 1 and 2, columns 1 to 3 of an 8 × 6 frame (row-major runs: start 9 length 3, start 17 length 3), by both workers.
@@ -128,8 +126,8 @@ public sealed class ConsoleTests
         var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 2, max: 2, change: body => BoxItems(body, 1));
         var first = await WorkerAsync(qualification);
         var second = await WorkerAsync(qualification);
-        await AnnotateAllAsync(first, 1, _ => new { boxes = new[] { Box(4, 6, 24, 20) } });
-        await AnnotateAllAsync(second, 1, _ => new { boxes = new[] { Box(16, 6, 24, 20) } });
+        await AnnotateAllAsync(first, 1, _ => new { boxes = new[] { Box("nodule", 4, 6, 24, 20) } });
+        await AnnotateAllAsync(second, 1, _ => new { boxes = new[] { Box("nodule", 16, 6, 24, 20) } });
         var qa = As("qa");
         var disagreementId = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
 
