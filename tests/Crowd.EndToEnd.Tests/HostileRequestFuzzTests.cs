@@ -25,8 +25,11 @@ public sealed class HostileRequestFuzzTests : IDisposable
     private const int Requests = 1_000;
 
     /// <summary>Writes are never aimed at real resources: only reads name them, so that no generated request is a valid act.</summary>
+    // The long value is 3,000 characters: two of them in one path (the exam endpoints) stay under Kestrel's 8 KiB request
+    // line. Beyond it Kestrel answers 414 and closes with the rest of the request unread, and the kernel's reset then races
+    // that answer to the client (a broken pipe in two runs of the suite): the transport's behaviour, not the platform's.
     private static readonly string[] OddPathValues =
-        ["", "0", "-1", new string('a', 5_000), "%00", "..%2F..%2Fetc%2Fpasswd", "%F0%9F%A6%A0", "'%20OR%201=1--", "%E2%80%AE", "null"];
+        ["", "0", "-1", new string('a', 3_000), "%00", "..%2F..%2Fetc%2Fpasswd", "%F0%9F%A6%A0", "'%20OR%201=1--", "%E2%80%AE", "null"];
 
     private static readonly string[] OddQueries =
     [
