@@ -9,9 +9,12 @@ namespace Crowd.Consensus.Data;
 /// <summary>What revisiting a batch reads and writes (README, "Revisions"); the rule itself is <see cref="BatchRevisit"/>.</summary>
 public static class BatchRevisions
 {
-    /// <summary>Every task of the batch final: decided (by consensus, gold or QA) or excluded.</summary>
+    /// <summary>
+    /// Every task of the batch final: decided (by consensus, gold or QA) or excluded. The count is the batch's folded
+    /// count plus the changes logged since the last fold (migration 0008): never a walk over the batch's tasks.
+    /// </summary>
     private const string AllFinal =
-        "o.task_count = (SELECT count(*) FROM consensus_tasks t WHERE t.batch_id = o.batch_id AND t.status IN ('finalized', 'excluded'))";
+        "o.task_count = o.final_task_count + COALESCE((SELECT sum(c.change) FROM final_task_changes c WHERE c.batch_id = o.batch_id), 0)";
 
     /// <summary>A batch to revisit: not cancelled, not found stable yet, and either every task final or a suspension asked for it.</summary>
     private const string Due = $"""
@@ -19,6 +22,18 @@ public static class BatchRevisions
         AND NOT EXISTS (SELECT 1 FROM cancelled_batches c WHERE c.batch_id = o.batch_id)
         AND (o.revisit_requested OR {AllFinal})
         """;
+
+    /// <summary>
+    /// Adds the logged changes of each batch's final-task count into the batch's row and deletes them, so that the log
+    /// holds only what changed since the last fold. Changes of a batch consensus has not heard of yet stay logged.
+    /// </summary>
+    public static Task FoldFinalTaskCountsAsync(this UnitOfWork work) =>
+        work.ExecuteAsync("""
+            WITH folded AS (
+                DELETE FROM final_task_changes c USING batch_owners o WHERE c.batch_id = o.batch_id RETURNING c.batch_id, c.change),
+            changes AS (SELECT batch_id, sum(change)::int AS change FROM folded GROUP BY batch_id)
+            UPDATE batch_owners o SET final_task_count = o.final_task_count + changes.change FROM changes WHERE o.batch_id = changes.batch_id
+            """);
 
     public static async Task<IReadOnlyList<Guid>> BatchesDueAsync(this UnitOfWork work) =>
         (await work.QueryAsync<Guid>($"SELECT o.batch_id FROM batch_owners o WHERE {Due} ORDER BY o.batch_id")).ToList();

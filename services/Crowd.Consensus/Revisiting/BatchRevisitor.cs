@@ -30,7 +30,9 @@ public sealed class BatchRevisitor(Database database, IOptions<ConsensusOptions>
         IReadOnlyList<Guid> due;
         await using (var work = await database.BeginAsync(cancellationToken))
         {
+            await work.FoldFinalTaskCountsAsync();
             due = await work.BatchesDueAsync();
+            await work.CommitAsync();
         }
 
         foreach (var batchId in due)
