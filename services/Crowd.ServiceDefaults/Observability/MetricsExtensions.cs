@@ -10,8 +10,9 @@ namespace Crowd.ServiceDefaults.Observability;
 public static class MetricsExtensions
 {
     /// <summary>
-    /// OpenTelemetry metrics: ASP.NET Core's HTTP server, Kestrel and rate-limiter meters, and the platform's own
-    /// (<see cref="CrowdMetrics"/>), scraped as Prometheus text at <c>/metrics</c>.
+    /// OpenTelemetry metrics: ASP.NET Core's HTTP server, Kestrel and rate-limiter meters, the runtime's own (CPU time,
+    /// GC, thread pool, JIT: what a process spends besides its work), and the platform's own (<see cref="CrowdMetrics"/>),
+    /// scraped as Prometheus text at <c>/metrics</c>.
     /// </summary>
     public static IHostApplicationBuilder AddCrowdMetrics(this IHostApplicationBuilder builder)
     {
@@ -19,6 +20,7 @@ public static class MetricsExtensions
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithMetrics(metrics => metrics
                 .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting")
+                .AddMeter("System.Runtime")
                 .AddMeter(CrowdMetrics.MeterName)
                 // Every scrape reads the instruments now: a cached answer would show an operator (or a test) a figure
                 // from before what they just did.
