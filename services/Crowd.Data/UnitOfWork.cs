@@ -11,7 +11,14 @@ namespace Crowd.Data;
 /// </summary>
 public sealed class UnitOfWork : IAsyncDisposable
 {
+    /// <summary>
+    /// The most items one bundle message carries (<see cref="PublishInBundle{TItem, TBundle}"/>): a consumer's batch of
+    /// decisions fits in one, and a unit of work that judges a whole cancelled batch still sends messages of bounded size.
+    /// </summary>
+    public const int MaxBundleItems = 100;
+
     private readonly List<OutgoingMessage> _outgoing = [];
+    private readonly Dictionary<Type, PendingBundle> _bundles = [];
     private readonly Dictionary<string, long> _writtenByType = new(StringComparer.Ordinal);
     private readonly List<Action> _afterCommit = [];
     private readonly OutboxSignal? _signal;
@@ -45,17 +52,32 @@ public sealed class UnitOfWork : IAsyncDisposable
     }
 
     /// <summary>
+    /// Queues <paramref name="item"/> for the one message of type <typeparamref name="TBundle"/> this unit of work sends
+    /// (one per <see cref="MaxBundleItems"/> items), made by <paramref name="bundle"/> from every item queued for it, in
+    /// order, when the outbox rows are written. For what a transaction decides many of at once: the relay, the broker and
+    /// each consumer's inbox then pay once per transaction, not once per item. The metric counts the items, by their type.
+    /// </summary>
+    public void PublishInBundle<TItem, TBundle>(TItem item, Func<IReadOnlyList<TItem>, TBundle> bundle)
+        where TItem : class
+        where TBundle : class
+    {
+        if (!_bundles.TryGetValue(typeof(TBundle), out var pending))
+        {
+            _bundles[typeof(TBundle)] = pending = new PendingBundle<TItem, TBundle>(bundle);
+        }
+
+        ((PendingBundle<TItem, TBundle>)pending).Items.Add(item);
+        var type = typeof(TItem).Name;
+        _writtenByType[type] = _writtenByType.GetValueOrDefault(type) + 1;
+    }
+
+    /// <summary>
     /// Writes the messages queued so far as outbox rows now, still inside this transaction, and lets them go: a unit of
     /// work that publishes a great many messages (a million tasks' release) holds none of them in memory. They are still
     /// published only if the transaction commits. No renumbering is needed: relays claim whatever is committed and unsent,
     /// whatever its <c>seq</c> (rows with an ordering key take the key's lock here, so their order is still commit order).
     /// </summary>
-    public async Task FlushOutboxAsync()
-    {
-        CountWritten();
-        _flushed |= await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
-        _outgoing.Clear();
-    }
+    public async Task FlushOutboxAsync() => _flushed |= await WriteOutboxAsync();
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
@@ -74,8 +96,7 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async Task CommitAsync()
     {
-        CountWritten();
-        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken) | _flushed;
+        var wrote = await WriteOutboxAsync() | _flushed;
         await Transaction.CommitAsync(_cancellationToken);
         if (wrote)
         {
@@ -97,13 +118,24 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// <summary>Runs <paramref name="action"/> once this unit of work has committed (a metric of what it did); never if it rolls back.</summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
-    private void CountWritten()
+    /// <summary>Writes the queued messages and bundles as outbox rows; whether there were any.</summary>
+    private async Task<bool> WriteOutboxAsync()
     {
         foreach (var outgoing in _outgoing)
         {
             var type = outgoing.Message.GetType().Name;
             _writtenByType[type] = _writtenByType.GetValueOrDefault(type) + 1;
         }
+
+        foreach (var bundle in _bundles.Values)
+        {
+            _outgoing.AddRange(bundle.Messages()); // counted by their items, as they were queued
+        }
+
+        _bundles.Clear();
+        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
+        _outgoing.Clear();
+        return wrote;
     }
 
     public async ValueTask DisposeAsync()
@@ -114,4 +146,18 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     private CommandDefinition Command(string sql, object? parameters) =>
         new(sql, parameters, Transaction, cancellationToken: _cancellationToken);
+
+    private abstract class PendingBundle
+    {
+        public abstract IEnumerable<OutgoingMessage> Messages();
+    }
+
+    private sealed class PendingBundle<TItem, TBundle>(Func<IReadOnlyList<TItem>, TBundle> bundle) : PendingBundle
+        where TBundle : class
+    {
+        public List<TItem> Items { get; } = [];
+
+        public override IEnumerable<OutgoingMessage> Messages() =>
+            Items.Chunk(MaxBundleItems).Select(chunk => new OutgoingMessage(bundle(chunk), OrderingKey: null));
+    }
 }

@@ -91,7 +91,7 @@ public sealed class BatchPaymentsTests
             await slots.WaitAsync();
             try
             {
-                await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, message));
+                await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, message));
             }
             finally
             {

@@ -32,7 +32,7 @@ public sealed class BonusPaymentsTests
     [Test]
     public async Task Pay_TwoAgreeOneDisagrees_AgreeingPaidRewardAndBonusDisagreeingRewardOnly()
     {
-        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, true, false)));
+        await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, Judged(true, true, false)));
 
         Assert.Multiple(async () =>
         {
@@ -60,9 +60,9 @@ public sealed class BonusPaymentsTests
             Annotations = [.. first.Annotations.Select(a => a with { AgreesWithFinal = a.WorkerId == "worker-2" })],
         };
 
-        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, first));
-        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, first));
-        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, revised));
+        await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, first));
+        await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, first));
+        await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, revised));
 
         Assert.Multiple(async () =>
         {
@@ -78,7 +78,7 @@ public sealed class BonusPaymentsTests
     public async Task Pay_BatchWithoutBonus_PaysRewardsOnly()
     {
         var plain = await _payouts.FundBatchAsync(MaxCostCents, FeeCents);
-        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, true, false) with { BatchId = plain }));
+        await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, Judged(true, true, false) with { BatchId = plain }));
 
         Assert.That(await _payouts.ScalarAsync<long>("SELECT count(*) FROM ledger_transactions WHERE kind = 'bonus'"), Is.Zero);
         Assert.That(await _payouts.BalanceAsync(Account.WorkerPayable("worker-0")), Is.EqualTo(RewardCents));
@@ -87,7 +87,7 @@ public sealed class BonusPaymentsTests
     [Test]
     public async Task Settle_AfterBonusesPaid_EscrowReturnsTheRestAndTheLedgerBalances()
     {
-        await _payouts.InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, Judged(true, false, true)));
+        await _payouts.InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, Judged(true, false, true)));
         await _payouts.InOwnTransactionAsync(async work =>
         {
             await work.ExecuteAsync("UPDATE batch_escrows SET expected_task_count = 1 WHERE batch_id = @batchId", new { batchId = _batchId });

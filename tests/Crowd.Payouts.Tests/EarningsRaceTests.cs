@@ -44,7 +44,7 @@ public sealed class EarningsRaceTests
         {
             var (submitted, judged) = Annotation($"worker-{i % 6}");
             Func<UnitOfWork, Task> submit = work => AnnotationSubmittedConsumer.RecordPendingAsync(work, submitted);
-            Func<UnitOfWork, Task> pay = work => AnnotationsJudgedConsumer.PayAsync(work, judged);
+            Func<UnitOfWork, Task> pay = work => TasksJudgedConsumer.PayAsync(work, judged);
             await OverlapAsync(submittedFirst ? submit : pay, submittedFirst ? pay : submit);
         }
 
@@ -61,7 +61,7 @@ public sealed class EarningsRaceTests
         {
             var (submitted, judged) = Annotation($"worker-{i % 6}");
             handlers.Add(() => InOwnTransactionAsync(work => AnnotationSubmittedConsumer.RecordPendingAsync(work, submitted)));
-            handlers.Add(() => InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, judged)));
+            handlers.Add(() => InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, judged)));
         }
 
         // Eight at a time, in a shuffled order: submitted before, after and beside its judgement.
@@ -97,7 +97,7 @@ public sealed class EarningsRaceTests
     {
         // The state the race used to leave behind, made by hand: the check must see it.
         var (submitted, judged) = Annotation("worker-1");
-        await InOwnTransactionAsync(work => AnnotationsJudgedConsumer.PayAsync(work, judged));
+        await InOwnTransactionAsync(work => TasksJudgedConsumer.PayAsync(work, judged));
         await _payouts.ScalarAsync<int>(
             "UPDATE annotation_earnings SET state = 'submitted' WHERE annotation_id = @AnnotationId", new { submitted.AnnotationId });
 

@@ -17,7 +17,7 @@ public sealed class PayoutsDatabase : IAsyncDisposable
     public Database Database => _database.Database;
 
     public static async Task<PayoutsDatabase> CreateAsync() =>
-        new(await ServiceDatabase.CreateAsync("payouts", typeof(AnnotationsJudgedConsumer).Assembly));
+        new(await ServiceDatabase.CreateAsync("payouts", typeof(TasksJudgedConsumer).Assembly));
 
     /// <summary>A requester deposits enough and submits a batch: its escrow is held, as BatchSubmitted does it.</summary>
     public async Task<Guid> FundBatchAsync(long maxCostCents, long feeCentsPerAnnotation = 0, long bonusCents = 0, long feeCentsPerBonus = 0)

@@ -19,7 +19,16 @@ public sealed record AnnotationSubmitted
     public TaskContent? Content { get; init; }
 }
 
-/// <summary>A task's final label: from consensus, or from a QA reviewer.</summary>
+/// <summary>
+/// The final labels consensus decided in one transaction, in one message (<see cref="LabelAccepted"/> each): a message
+/// per decision cost the relay, the broker and slicing's inbox as much as the decision itself.
+/// </summary>
+public sealed record LabelsAccepted
+{
+    public required IReadOnlyList<LabelAccepted> Labels { get; init; }
+}
+
+/// <summary>A task's final label: from consensus, or from a QA reviewer. Sent inside <see cref="LabelsAccepted"/>.</summary>
 public sealed record LabelAccepted
 {
     public required Guid TaskId { get; init; }
@@ -42,7 +51,16 @@ public sealed record LabelAccepted
     public bool? ModelAgrees { get; init; }
 }
 
-/// <summary>Each annotation of a finalized task, judged against its final label. Payouts pays from this, once per annotation.</summary>
+/// <summary>The tasks whose annotations consensus judged in one transaction, in one message (<see cref="AnnotationsJudged"/> each).</summary>
+public sealed record TasksJudged
+{
+    public required IReadOnlyList<AnnotationsJudged> Tasks { get; init; }
+}
+
+/// <summary>
+/// Each annotation of a finalized task, judged against its final label. Payouts pays from this, once per annotation.
+/// Sent inside <see cref="TasksJudged"/>.
+/// </summary>
 public sealed record AnnotationsJudged
 {
     public required Guid TaskId { get; init; }

@@ -94,7 +94,16 @@ public sealed record MoreAnnotationsRequested
     public int Revision { get; init; } = 1;
 }
 
-/// <summary>The task is decided (a final label, or excluded by QA): assignment closes it to new claims.</summary>
+/// <summary>The tasks consensus decided in one transaction, in one message (<see cref="TaskFinalized"/> each).</summary>
+public sealed record TasksFinalized
+{
+    public required IReadOnlyList<TaskFinalized> Tasks { get; init; }
+}
+
+/// <summary>
+/// The task is decided (a final label, or excluded by QA): assignment closes it to new claims. Sent inside
+/// <see cref="TasksFinalized"/>.
+/// </summary>
 public sealed record TaskFinalized
 {
     public required Guid TaskId { get; init; }

@@ -8,7 +8,16 @@ public sealed record WorkerSuspended
     public required string Reason { get; init; }
 }
 
-/// <summary>Consensus learned more about a worker: their profile shows the new estimate.</summary>
+/// <summary>The workers whose reliability consensus changed in one transaction, in one message (<see cref="WorkerReliabilityChanged"/> each).</summary>
+public sealed record WorkerReliabilitiesChanged
+{
+    public required IReadOnlyList<WorkerReliabilityChanged> Workers { get; init; }
+}
+
+/// <summary>
+/// Consensus learned more about a worker: their profile shows the new estimate. Sent inside
+/// <see cref="WorkerReliabilitiesChanged"/>.
+/// </summary>
 public sealed record WorkerReliabilityChanged
 {
     public required string WorkerId { get; init; }

@@ -21,7 +21,7 @@ public static class Exclusions
         {
             TaskId = task.TaskId, BatchId = task.BatchId, AnnotationCount = annotations.Count, Note = note, ExcludedAt = DateTimeOffset.UtcNow,
         });
-        work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId, Revision = task.Revision });
+        work.AnnounceFinal(task);
         await work.JudgeAsync(task, finalLabel: null, annotations, options);
     }
 }

@@ -48,7 +48,7 @@ public static class Reliabilities
             return; // a model has no worker profile
         }
 
-        work.Publish(new WorkerReliabilityChanged
+        work.AnnounceReliability(new WorkerReliabilityChanged
         {
             WorkerId = workerId,
             EstimatedAccuracy = stored.Reliability.Accuracy,

@@ -106,7 +106,7 @@ public static class TaskStore
             """, new { Finalized, label = label.GetRawText(), source, task.TaskId });
         var policy = task.ReadPolicy();
         var kind = ConsensusKinds.Of(policy);
-        work.Publish(new LabelAccepted
+        work.AnnounceLabel(new LabelAccepted
         {
             TaskId = task.TaskId,
             BatchId = task.BatchId,
@@ -120,7 +120,7 @@ public static class TaskStore
             Revision = task.Revision,
             ModelAgrees = policy.Prediction is { } prediction ? kind.Agrees(policy, prediction.Label, label) : null,
         });
-        work.Publish(new TaskFinalized { TaskId = task.TaskId, BatchId = task.BatchId, Revision = task.Revision });
+        work.AnnounceFinal(task);
         await work.JudgeAsync(task, label, annotations, options, teachModel: task.Revision == 1);
     }
 
@@ -184,7 +184,7 @@ public static class TaskStore
         var policy = task.ReadPolicy();
         await work.ExecuteAsync(
             "UPDATE annotations SET judged = true WHERE annotation_id = ANY(@ids)", new { ids = unjudged.Select(a => a.AnnotationId).ToArray() });
-        work.Publish(new AnnotationsJudged
+        work.AnnounceJudged(new AnnotationsJudged
         {
             TaskId = task.TaskId,
             BatchId = task.BatchId,

@@ -55,3 +55,13 @@ public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TC
             .SetConcurrencyLimit(_concurrencyLimit));
     }
 }
+
+/// <summary>
+/// How a consumer of bundles takes them (<see cref="UnitOfWork.PublishInBundle{TItem, TBundle}"/>: one message per
+/// sending transaction, up to <see cref="UnitOfWork.MaxBundleItems"/> items): up to 10 at once, or what has come within
+/// 20 ms. A bundle already brings its company, so it waits less for more; and ten of them bound a transaction to about
+/// as many items as a batch of single messages, however far behind the consumer is.
+/// </summary>
+public abstract class BundleConsumerDefinition<TConsumer>() : BatchConsumerDefinition<TConsumer>(
+    messageLimit: 10, timeLimit: TimeSpan.FromMilliseconds(20), concurrencyLimit: 2)
+    where TConsumer : class, IConsumer;

@@ -62,6 +62,49 @@ public sealed class OutboxScalingTests : MessagingFixture
     }
 
     [Test]
+    public async Task PublishInBundle_ManyItemsInOneTransaction_GoAsFewMessagesOfBoundedSizeInOrderOnlyIfItCommits()
+    {
+        await using var host = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
+        const int items = 2 * UnitOfWork.MaxBundleItems + 50;
+        await using (var work = await host.Database.BeginAsync())
+        {
+            for (var i = 0; i < items; i++)
+            {
+                work.PublishInBundle(new Burst { Writer = 1, Sequence = i }, bursts => new Bursts { Items = bursts });
+            }
+
+            work.Publish(new Burst { Writer = 2, Sequence = 0 }); // a message of its own beside the bundle
+            await work.CommitAsync();
+        }
+
+        await using (var work = await host.Database.BeginAsync())
+        {
+            work.PublishInBundle(new Burst { Writer = 3, Sequence = 0 }, bursts => new Bursts { Items = bursts });
+            // Disposed without a commit: rolled back, and its bundle with it.
+        }
+
+        await WaitForAsync(host, "SELECT count(*) FROM deliveries", items + 1, "every item of the bundles and the message of its own");
+        await Task.Delay(500);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM outbox"), Is.EqualTo(4),
+                "three bundles of at most the limit's items, and the message of its own; nothing of the rolled-back transaction");
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM deliveries WHERE writer = 1"), Is.EqualTo(items));
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(DISTINCT sequence) FROM deliveries WHERE writer = 1"), Is.EqualTo(items),
+                "each item once");
+            Assert.That(await host.QueryScalarAsync<long>(
+                "SELECT max(n) FROM (SELECT count(*) AS n FROM deliveries WHERE writer = 1 GROUP BY message_id) b"), Is.EqualTo(UnitOfWork.MaxBundleItems));
+            Assert.That(await host.QueryScalarAsync<long>("""
+                SELECT count(*) FROM (SELECT sequence, lag(sequence) OVER (PARTITION BY message_id ORDER BY position) AS before
+                                      FROM deliveries WHERE writer = 1) d
+                WHERE sequence <> before + 1
+                """), Is.Zero, "within a bundle, the items in the order they were queued");
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM deliveries WHERE writer = 2"), Is.EqualTo(1));
+            Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM deliveries WHERE writer = 3"), Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task Relay_TwoRelaysOnOneDatabase_PublishEachRowOnce()
     {
         var fourLoops = new Dictionary<string, string?> { ["Outbox:Relays"] = "2", ["Outbox:BatchSize"] = "50" };

@@ -47,6 +47,28 @@ public sealed class BurstConsumer(Npgsql.NpgsqlDataSource dataSource) : IConsume
     }
 }
 
+/// <summary>Bursts published in one bundle (<see cref="UnitOfWork.PublishInBundle{TItem, TBundle}"/>).</summary>
+public sealed record Bursts
+{
+    public required IReadOnlyList<Burst> Items { get; init; }
+}
+
+/// <summary>Records every item of every bundle it is handed, in the bundle's order, under the bundle's message id.</summary>
+public sealed class BurstsConsumer(Npgsql.NpgsqlDataSource dataSource) : IConsumer<Bursts>
+{
+    public async Task Consume(ConsumeContext<Bursts> context)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO deliveries (message_id, writer, sequence)
+            SELECT $1, writer, sequence FROM unnest($2::int[], $3::int[]) WITH ORDINALITY AS i(writer, sequence, n) ORDER BY n
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = context.MessageId!.Value });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = context.Message.Items.Select(i => i.Writer).ToArray() });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = context.Message.Items.Select(i => i.Sequence).ToArray() });
+        await command.ExecuteNonQueryAsync(context.CancellationToken);
+    }
+}
+
 /// <summary>A message whose consumer fails every time when <see cref="Poison"/> is set, and handles it otherwise.</summary>
 public sealed record Flaky
 {

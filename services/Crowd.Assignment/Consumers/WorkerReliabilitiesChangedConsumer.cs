@@ -7,13 +7,14 @@ namespace Crowd.Assignment.Consumers;
 /// <summary>
 /// Keeps the profile's <c>reliability</c> (API.md, <c>GET /v1/workers/{workerId}</c>) at consensus's latest estimate.
 /// Messages from different judgements may arrive out of order; the estimate with more evidence behind it wins, within a
-/// batch of messages as against the stored one. One comes with every judged annotation, so many are stored at once.
+/// batch of messages as against the stored one. One comes with every judged annotation, in bundles (one per consensus
+/// transaction), so many are stored at once.
 /// </summary>
-public sealed class WorkerReliabilityChangedConsumer(Database database) : InboxBatchConsumer<WorkerReliabilityChanged>(database)
+public sealed class WorkerReliabilitiesChangedConsumer(Database database) : InboxBatchConsumer<WorkerReliabilitiesChanged>(database)
 {
-    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<WorkerReliabilityChanged> messages)
+    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<WorkerReliabilitiesChanged> messages)
     {
-        var latest = messages.GroupBy(m => m.WorkerId, StringComparer.Ordinal)
+        var latest = messages.SelectMany(m => m.Workers).GroupBy(w => w.WorkerId, StringComparer.Ordinal)
             .Select(g => g.MaxBy(m => m.Observations)!)
             .OrderBy(m => m.WorkerId, StringComparer.Ordinal)
             .ToArray();
@@ -33,5 +34,5 @@ public sealed class WorkerReliabilityChangedConsumer(Database database) : InboxB
     }
 }
 
-/// <summary>The batch every per-decision consumer takes (<see cref="BatchConsumerDefinition{TConsumer}"/>).</summary>
-public sealed class WorkerReliabilityChangedConsumerDefinition : BatchConsumerDefinition<WorkerReliabilityChangedConsumer>;
+/// <summary>The batch every consumer of bundles takes (<see cref="BundleConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class WorkerReliabilitiesChangedConsumerDefinition : BundleConsumerDefinition<WorkerReliabilitiesChangedConsumer>;

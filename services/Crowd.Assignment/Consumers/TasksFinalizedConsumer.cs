@@ -4,11 +4,15 @@ using Crowd.Data.Messaging;
 
 namespace Crowd.Assignment.Consumers;
 
-/// <summary>A task with a final label takes no more claims. Decisions come as fast as annotations, so many are closed at once.</summary>
-public sealed class TaskFinalizedConsumer(Database database) : InboxBatchConsumer<TaskFinalized>(database)
+/// <summary>
+/// A task with a final label takes no more claims. Decisions come as fast as annotations, in bundles (one per consensus
+/// transaction), so many are closed at once.
+/// </summary>
+public sealed class TasksFinalizedConsumer(Database database) : InboxBatchConsumer<TasksFinalized>(database)
 {
-    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<TaskFinalized> messages)
+    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<TasksFinalized> messages)
     {
+        var finalized = messages.SelectMany(m => m.Tasks).ToList();
         // Rows locked in task order, so two batches closing overlapping tasks (a redelivery) cannot deadlock. A row reopened
         // at a later revision than the message's (README, "Revisions") stays open.
         const string close = """
@@ -19,9 +23,9 @@ public sealed class TaskFinalizedConsumer(Database database) : InboxBatchConsume
                   ORDER BY p.task_id FOR UPDATE OF p) locked
             WHERE t.task_id = locked.task_id AND t.revision <= locked.revision
             """;
-        await work.ExecuteAsync(close, new { taskIds = messages.Select(m => m.TaskId).ToArray(), revisions = messages.Select(m => m.Revision).ToArray() });
+        await work.ExecuteAsync(close, new { taskIds = finalized.Select(t => t.TaskId).ToArray(), revisions = finalized.Select(t => t.Revision).ToArray() });
     }
 }
 
-/// <summary>The batch every per-decision consumer takes (<see cref="BatchConsumerDefinition{TConsumer}"/>).</summary>
-public sealed class TaskFinalizedConsumerDefinition : BatchConsumerDefinition<TaskFinalizedConsumer>;
+/// <summary>The batch every consumer of bundles takes (<see cref="BundleConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class TasksFinalizedConsumerDefinition : BundleConsumerDefinition<TasksFinalizedConsumer>;

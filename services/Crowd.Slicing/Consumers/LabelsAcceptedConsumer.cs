@@ -11,16 +11,17 @@ namespace Crowd.Slicing.Consumers;
 /// consensus has found its labels stable. A later revision of a label (README, "Revisions") replaces the stored one and
 /// moves the batch's counters by the difference; an earlier or the same revision delivered again changes nothing.
 /// Every decision of a batch updates the batch's one row, so decisions are taken in batches
-/// (<see cref="LabelAcceptedConsumerDefinition"/>): one read and one upsert of their results, then one update per batch.
+/// (consensus sends them in bundles, one per decision of its transactions, and several bundles are taken at once):
+/// one read and one upsert of their results, then one update per batch.
 /// </summary>
-public sealed class LabelAcceptedConsumer(Database database) : InboxBatchConsumer<LabelAccepted>(database)
+public sealed class LabelsAcceptedConsumer(Database database) : InboxBatchConsumer<LabelsAccepted>(database)
 {
     private sealed record StoredResult(Guid TaskId, int Revision, int AnnotationCount);
 
-    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<LabelAccepted> messages)
+    protected override async Task HandleAsync(UnitOfWork work, IReadOnlyList<LabelsAccepted> messages)
     {
         // One row per task, its highest revision (an upsert cannot touch a row twice), in task order as every writer locks them.
-        var labels = messages.GroupBy(l => l.TaskId).Select(g => g.MaxBy(l => l.Revision)!).OrderBy(l => l.TaskId).ToList();
+        var labels = messages.SelectMany(m => m.Labels).GroupBy(l => l.TaskId).Select(g => g.MaxBy(l => l.Revision)!).OrderBy(l => l.TaskId).ToList();
         var taskIds = labels.Select(l => l.TaskId).ToArray();
         var before = (await work.QueryAsync<StoredResult>(
                 "SELECT task_id, revision, annotation_count FROM results WHERE task_id = ANY(@taskIds) ORDER BY task_id FOR UPDATE",
@@ -74,7 +75,7 @@ public sealed class LabelAcceptedConsumer(Database database) : InboxBatchConsume
 }
 
 /// <summary>
-/// Up to 100 decisions at once, or what has come within 10 ms; two batches in hand per instance, so one can be read and
-/// written while the other waits for its batch rows. Batch rows are updated in batch id order: no deadlock between them.
+/// Two batches of bundles in hand per instance, so one can be read and written while the other waits for its batch
+/// rows. Batch rows are updated in batch id order: no deadlock between them.
 /// </summary>
-public sealed class LabelAcceptedConsumerDefinition : BatchConsumerDefinition<LabelAcceptedConsumer>;
+public sealed class LabelsAcceptedConsumerDefinition : BundleConsumerDefinition<LabelsAcceptedConsumer>;

@@ -11,11 +11,12 @@ namespace Crowd.Payouts.Consumers;
 /// batch's bonus, with the platform fee on both, once per annotation (keys <c>reward:{annotationId}</c>,
 /// <c>bonus:{annotationId}</c>), then settles the batch if this was the last task it waited for. Every payment of a
 /// batch takes turns on its escrow, and every payment of the platform on the fee account, so judgements are paid in
-/// batches (<see cref="AnnotationsJudgedConsumerDefinition"/>): one turn on those rows pays them all.
+/// batches (consensus bundles the judgements of each of its transactions, and several bundles are taken at once): one
+/// turn on those rows pays them all.
 /// </summary>
-public sealed class AnnotationsJudgedConsumer(Database database) : InboxBatchConsumer<AnnotationsJudged>(database)
+public sealed class TasksJudgedConsumer(Database database) : InboxBatchConsumer<TasksJudged>(database)
 {
-    protected override Task HandleAsync(UnitOfWork work, IReadOnlyList<AnnotationsJudged> messages) => PayAsync(work, messages);
+    protected override Task HandleAsync(UnitOfWork work, IReadOnlyList<TasksJudged> messages) => PayAsync(work, [.. messages.SelectMany(m => m.Tasks)]);
 
     /// <summary>The work on one judgement, inside <paramref name="work"/> (it does not commit).</summary>
     public static Task PayAsync(UnitOfWork work, AnnotationsJudged judged) => PayAsync(work, [judged]);
@@ -70,7 +71,7 @@ public sealed class AnnotationsJudgedConsumer(Database database) : InboxBatchCon
 }
 
 /// <summary>
-/// Up to 100 judgements at once, or what has come within 10 ms; two batches in hand per instance, so one can record its
-/// payments while the other holds the escrow and fee rows through its commit.
+/// Two batches of bundles in hand per instance, so one can record its payments while the other holds the escrow and fee
+/// rows through its commit.
 /// </summary>
-public sealed class AnnotationsJudgedConsumerDefinition : BatchConsumerDefinition<AnnotationsJudgedConsumer>;
+public sealed class TasksJudgedConsumerDefinition : BundleConsumerDefinition<TasksJudgedConsumer>;
