@@ -38,6 +38,12 @@ public static class DataExtensions
             // are transaction locks (the migrations' session lock is released in a finally), and the one LISTEN holds its
             // connection for the service's life.
             dataSource.ConnectionStringBuilder.NoResetOnClose = true;
+            // No JIT compilation. PostgreSQL compiles a statement with LLVM whenever its estimated cost passes
+            // jit_above_cost, at every execution of a prepared plan; these statements take milliseconds, and on a table not
+            // analyzed yet (a fresh pool, a large release before autovacuum's next look) the claim's estimate passed it: on a
+            // fresh cluster 4,235 claims spent 262 s compiling, 62 ms each, and the load ran at 6 to 16 pairs a second
+            // until the pool was analyzed (docs/benchmarks.md). Nothing here runs long enough to gain from it.
+            dataSource.ConnectionStringBuilder.Options = $"{dataSource.ConnectionStringBuilder.Options} -c jit=off".TrimStart();
             return dataSource.Build();
         });
         builder.Services.AddSingleton<OutboxSignal>();
