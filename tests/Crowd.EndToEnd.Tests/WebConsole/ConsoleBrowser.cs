@@ -104,6 +104,24 @@ public sealed class ConsolePage
         await _page.ClickAsync("#sign-in");
     }
 
+    /// <summary>
+    /// From now on holds back every request whose address contains <paramref name="addressPart"/> by
+    /// <paramref name="delay"/> before it goes out, as a slow network or a busy service would delay its answer.
+    /// </summary>
+    public async Task SlowDownAsync(string addressPart, TimeSpan delay)
+    {
+        await _page.SetRequestInterceptionAsync(true);
+        _page.Request += async (_, e) =>
+        {
+            if (e.Request.Url.Contains(addressPart, StringComparison.Ordinal))
+            {
+                await Task.Delay(delay);
+            }
+
+            await e.Request.ContinueAsync();
+        };
+    }
+
     public Task GoToAsync(string hash) => _page.EvaluateFunctionAsync("(hash) => { location.hash = hash; }", hash);
 
     public Task ClickAsync(string selector) => _page.ClickAsync(selector);

@@ -193,6 +193,27 @@ public sealed class ConsoleTests
     }
 
     [Test]
+    public async Task Reviewer_OpensADisagreementWhileTheQueueIsStillLoading_KeepsTheDisagreement()
+    {
+        var (_, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1);
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => new { label = "nodule" });
+        var qa = As("qa");
+        var disagreementId = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
+
+        var page = await _browser.OpenAsync(CrowdFixture.Crowd.Gateway);
+        await page.SlowDownAsync("/v1/disagreements?status=", TimeSpan.FromSeconds(2)); // the queue's two lists
+        await page.SignInAsync(TokenFor(qa, "qa"));
+        await page.WaitForAsync("location.hash === '#/qa'", "the queue, a reviewer's home, asked for");
+        await page.GoToAsync($"#/qa/{disagreementId}");
+        await page.WaitForAsync("document.querySelectorAll('#annotations article.annotation').length === 1", "the annotation");
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the queue's answers have come meanwhile
+        Assert.That(await page.CountAsync("#annotations article.annotation"), Is.EqualTo(1),
+            "the disagreement the reviewer went to stays; the queue they left, answered late, does not replace it");
+        Assert.That(page.Failures, Is.Empty);
+    }
+
+    [Test]
     public async Task Operator_SeesTheLedgerCheck_TheAuditVerdict_AndEveryServiceInstancesMetrics_AsTheApiStatesThem()
     {
         var admin = As("admin");

@@ -8,6 +8,9 @@ const TOKEN_KEY = "crowd.token";
 const REFRESH_MS = 2000;
 const view = document.getElementById("view");
 let refreshTimer = null;
+// Navigations begun so far. An answer that arrives after a later one began is for a view the user has left: drawn, it
+// would replace the view they went to (a slow queue, asked for at sign-in, arriving over the disagreement they opened).
+let navigations = 0;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Building the page
@@ -97,12 +100,17 @@ class ApiError extends Error {
   }
 }
 
+/** A view's answer that came after the user navigated elsewhere: the view is not drawn. */
+class Superseded extends Error {}
+
 async function api(method, path, body) {
+  const navigation = navigations;
   const response = await fetch(path, {
     method,
     headers: { Authorization: `Bearer ${token()}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (navigation !== navigations) throw new Superseded();
   if (response.status === 401) {
     signOut("The API refused this token (401): it is invalid or has expired. Sign in with a new one.");
     throw new ApiError(401, null);
@@ -449,14 +457,21 @@ function counters(samples) {
 function refreshIn(render, ms = REFRESH_MS) {
   clearTimeout(refreshTimer);
   const hash = location.hash;
-  // A failed refresh (a 503 while a database restarts) shows its problem and tries again: the page keeps watching.
+  // A failed refresh (a 503 while a database restarts) shows its problem and tries again: the page keeps watching,
+  // unless the user has gone elsewhere meanwhile (that view keeps its own watch).
   refreshTimer = setTimeout(() => {
-    if (location.hash === hash) render().catch((error) => { failed(error); refreshIn(render, ms); });
+    if (location.hash === hash) {
+      render().catch((error) => {
+        if (error instanceof Superseded) return;
+        failed(error);
+        refreshIn(render, ms);
+      });
+    }
   }, ms);
 }
 
 function failed(error) {
-  if (error instanceof ApiError && error.status === 401) return;
+  if (error instanceof Superseded || (error instanceof ApiError && error.status === 401)) return;
   banner(error instanceof ApiError ? `${error.status}: ${error.message}` : `The console failed: ${error.message}`);
 }
 
@@ -479,6 +494,7 @@ function navigation() {
 }
 
 async function route() {
+  navigations++;
   clearTimeout(refreshTimer);
   navigation();
   if (token() === null || claims() === null) return signInView();
