@@ -103,11 +103,17 @@ public sealed class AuditTamperTests
         var envelope = new
         {
             messageId = Guid.NewGuid(),
-            messageType = new[] { "urn:message:Crowd.Contracts.Audit:AuditRecorded" },
+            messageType = new[] { "urn:message:Crowd.Contracts.Audit:AuditEventsRecorded" },
             message = new
             {
-                eventId, at = DateTime.UtcNow, actorId = forger, role = "admin", action = "money.deposit",
-                subjectType = "ledger-transaction", subjectId = "forged", detail = "never happened",
+                events = new[]
+                {
+                    new
+                    {
+                        eventId, at = DateTime.UtcNow, actorId = forger, role = "admin", action = "money.deposit",
+                        subjectType = "ledger-transaction", subjectId = "forged", detail = "never happened",
+                    },
+                },
             },
         };
         var properties = new Dictionary<string, string>
@@ -121,7 +127,7 @@ public sealed class AuditTamperTests
         }
 
         var routed = await TestInfrastructure.Shared.PublishAsync(
-            _crowd.VirtualHost, "Crowd.Contracts.Audit:AuditRecorded", JsonSerializer.Serialize(envelope, JsonSerializerOptions.Web), properties);
+            _crowd.VirtualHost, "Crowd.Contracts.Audit:AuditEventsRecorded", JsonSerializer.Serialize(envelope, JsonSerializerOptions.Web), properties);
         Assert.That(routed, Is.True);
 
         await using var connection = new NpgsqlConnection(_crowd.ConnectionString("Payouts"));

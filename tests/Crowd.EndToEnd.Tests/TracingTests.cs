@@ -29,7 +29,7 @@ public sealed class TracingTests
 
         foreach (var service in Infrastructure.CrowdProcesses.Services)
         {
-            // The batch's messages reach the service a moment later: BatchSubmitted, BatchFunded, TasksReleased, AuditRecorded.
+            // The batch's messages reach the service a moment later: BatchSubmitted, BatchFunded, TasksReleased, AuditEventsRecorded.
             await Eventually.WaitForAsync(
                 () => Task.FromResult(CrowdFixture.Crowd.LogText(service)), log => log.Contains(traceId, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), $"{service} to log a message of trace {traceId}");

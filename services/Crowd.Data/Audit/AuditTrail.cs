@@ -11,7 +11,8 @@ public sealed record AuditActor(string Id, string Role)
 
 /// <summary>
 /// Records audited acts. The event rides the unit of work's outbox, so it exists exactly when the act committed:
-/// a rolled-back claim discloses nothing and leaves no trace, a committed one can never lose its trace.
+/// a rolled-back claim discloses nothing and leaves no trace, a committed one can never lose its trace. The events of one
+/// unit of work go in one message (<see cref="AuditEventsRecorded"/>).
 /// </summary>
 public static class AuditTrail
 {
@@ -19,7 +20,7 @@ public static class AuditTrail
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(actor);
-        work.Publish(new AuditRecorded
+        work.PublishInBundle(new AuditRecorded
         {
             EventId = Guid.CreateVersion7(),
             At = ToMicroseconds(DateTime.UtcNow),
@@ -29,7 +30,7 @@ public static class AuditTrail
             SubjectType = subjectType,
             SubjectId = subjectId,
             Detail = detail,
-        });
+        }, events => new AuditEventsRecorded { Events = events });
     }
 
     private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);

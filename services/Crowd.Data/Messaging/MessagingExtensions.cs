@@ -77,7 +77,7 @@ public static class MessagingExtensions
                 // the move of another service's message by a connection that is not that service's.
                 transport.ConfigurePublish(publish => publish.UseExecute(message =>
                 {
-                    if (message is PublishContext<AuditRecorded> && message.TryGetPayload(out RabbitMqSendContext? amqp))
+                    if (message is PublishContext<AuditEventsRecorded> && message.TryGetPayload(out RabbitMqSendContext? amqp))
                     {
                         amqp.BasicProperties.UserId = rabbit.Username;
                     }

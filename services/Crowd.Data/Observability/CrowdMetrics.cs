@@ -6,8 +6,8 @@ namespace Crowd.Data.Observability;
 /// The platform's own instruments, one meter for every service (exported at <c>/metrics</c> by ServiceDefaults). What
 /// happened is counted when it is committed: a unit of work counts the messages it commits, by type
 /// (<c>crowd_messages_committed_total{type="LabelAccepted"}</c>: decisions; <c>MoreAnnotationsRequested</c>,
-/// <c>TaskEscalated</c>, <c>WorkerSuspended</c>, <c>AnnotationSubmitted</c>, <c>AuditRecorded</c>, ...), so a rolled-back
-/// or retried handler never counts twice. The rest are named below.
+/// <c>TaskEscalated</c>, <c>WorkerSuspended</c>, <c>AnnotationSubmitted</c>, <c>AuditRecorded</c>, ...; the items of a
+/// bundle one by one, under the item's type), so a rolled-back or retried handler never counts twice. The rest are named below.
 /// </summary>
 public static class CrowdMetrics
 {

@@ -35,34 +35,49 @@ public static class AuditSenders
         : acts.Any(act => act.EndsWith('.') ? action.StartsWith(act, StringComparison.Ordinal) : action == act) ? null
         : $"service '{service}' does not record '{action}'";
 
-    /// <summary>The deliveries' events that may join the chain, each stamped with its sender; the others recorded as refused.</summary>
-    public static async Task<IReadOnlyList<AuditRecorded>> AdmitAsync(
-        this UnitOfWork work, IReadOnlyList<ConsumeContext<AuditRecorded>> deliveries, ILogger logger)
+    /// <summary>
+    /// The deliveries with only their events that may join the chain, each stamped with its delivery's sender; the others
+    /// recorded as refused.
+    /// </summary>
+    public static async Task<IReadOnlyList<AuditEventsRecorded>> AdmitAsync(
+        this UnitOfWork work, IReadOnlyList<ConsumeContext<AuditEventsRecorded>> deliveries, ILogger logger)
     {
-        var admitted = new List<AuditRecorded>(deliveries.Count);
+        var admitted = new List<AuditEventsRecorded>(deliveries.Count);
         foreach (var delivery in deliveries)
         {
             var sender = delivery.SenderOf();
-            var recorded = delivery.Message;
-            if (RefusalOf(sender, recorded.Action) is not { } reason)
+            var events = new List<AuditRecorded>(delivery.Message.Events.Count);
+            foreach (var recorded in delivery.Message.Events)
             {
-                admitted.Add(recorded with { Service = ServiceOf(sender) });
-                continue;
+                if (RefusalOf(sender, recorded.Action) is { } reason)
+                {
+                    await RefuseAsync(work, delivery, sender, recorded, reason, logger);
+                }
+                else
+                {
+                    events.Add(recorded with { Service = ServiceOf(sender) });
+                }
             }
 
-            logger.LogWarning("Audit event {EventId} ({Action}) refused: {Reason}", recorded.EventId, recorded.Action, reason);
-            CrowdMetrics.AuditRefused.Add(1, new KeyValuePair<string, object?>("sender", sender ?? "none"));
-            await work.ExecuteAsync("""
-                INSERT INTO audit_refused (message_id, event_id, sender, action, event, reason)
-                VALUES (@messageId, @EventId, @sender, @Action, @event::jsonb, @reason)
-                ON CONFLICT (message_id) DO NOTHING
-                """, new
-            {
-                messageId = delivery.MessageId, recorded.EventId, sender, recorded.Action,
-                @event = System.Text.Json.JsonSerializer.Serialize(recorded, System.Text.Json.JsonSerializerOptions.Web), reason,
-            });
+            admitted.Add(delivery.Message with { Events = events });
         }
 
         return admitted;
+    }
+
+    private static async Task RefuseAsync(
+        UnitOfWork work, ConsumeContext delivery, string? sender, AuditRecorded recorded, string reason, ILogger logger)
+    {
+        logger.LogWarning("Audit event {EventId} ({Action}) refused: {Reason}", recorded.EventId, recorded.Action, reason);
+        CrowdMetrics.AuditRefused.Add(1, new KeyValuePair<string, object?>("sender", sender ?? "none"));
+        await work.ExecuteAsync("""
+            INSERT INTO audit_refused (message_id, event_id, sender, action, event, reason)
+            VALUES (@messageId, @EventId, @sender, @Action, @event::jsonb, @reason)
+            ON CONFLICT (message_id, event_id) DO NOTHING
+            """, new
+        {
+            messageId = delivery.MessageId, recorded.EventId, sender, recorded.Action,
+            @event = System.Text.Json.JsonSerializer.Serialize(recorded, System.Text.Json.JsonSerializerOptions.Web), reason,
+        });
     }
 }
