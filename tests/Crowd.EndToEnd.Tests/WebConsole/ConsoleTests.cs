@@ -39,6 +39,16 @@ public sealed class ConsoleTests
 
     private static string TokenFor(CrowdClient client, string role) => CrowdFixture.Crowd.Tokens.Issue(client.Subject, [role]);
 
+    /// <summary>A one-item classification batch whose task waits for QA, and a QA reviewer to settle it.</summary>
+    private static async Task<(CrowdClient Requester, Guid BatchId, CrowdClient Qa, string? DisagreementId)> ClassificationDisagreementAsync()
+    {
+        // One new worker's answer cannot reach a 0.9 posterior, so at max 1 the task goes to QA.
+        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1);
+        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => new { label = "nodule" });
+        var qa = As("qa");
+        return (requester, batchId, qa, (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString());
+    }
+
     [Test]
     public async Task Requester_WatchesTheirBatchComplete_WithAgreementPerClassAndTheFindingsDrawnOverEachFrame()
     {
@@ -166,11 +176,7 @@ public sealed class ConsoleTests
     [Test]
     public async Task Reviewer_ExcludesAClassificationDisagreement_WithANote_AndTheTaskLeavesTheResults()
     {
-        // One new worker's answer cannot reach a 0.9 posterior, so at max 1 the task goes to QA.
-        var (requester, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1);
-        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => new { label = "nodule" });
-        var qa = As("qa");
-        var disagreementId = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
+        var (requester, batchId, qa, disagreementId) = await ClassificationDisagreementAsync();
 
         var page = await _browser.OpenAsync(CrowdFixture.Crowd.Gateway);
         await page.SignInAsync(TokenFor(qa, "qa"));
@@ -195,10 +201,7 @@ public sealed class ConsoleTests
     [Test]
     public async Task Reviewer_OpensADisagreementWhileTheQueueIsStillLoading_KeepsTheDisagreement()
     {
-        var (_, batchId, qualification) = await OpenBatchAsync(items: 1, min: 1, max: 1);
-        await AnnotateAllAsync(await WorkerAsync(qualification), 1, _ => new { label = "nodule" });
-        var qa = As("qa");
-        var disagreementId = (await OnlyDisagreementAsync(qa, batchId)).GetProperty("disagreementId").GetString();
+        var (_, _, qa, disagreementId) = await ClassificationDisagreementAsync();
 
         var page = await _browser.OpenAsync(CrowdFixture.Crowd.Gateway);
         await page.SlowDownAsync("/v1/disagreements?status=", TimeSpan.FromSeconds(2)); // the queue's two lists
