@@ -67,8 +67,7 @@ public sealed class UnitOfWork : IAsyncDisposable
         }
 
         ((PendingBundle<TItem, TBundle>)pending).Items.Add(item);
-        var type = typeof(TItem).Name;
-        _writtenByType[type] = _writtenByType.GetValueOrDefault(type) + 1;
+        CountWritten(typeof(TItem));
     }
 
     /// <summary>
@@ -123,8 +122,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     {
         foreach (var outgoing in _outgoing)
         {
-            var type = outgoing.Message.GetType().Name;
-            _writtenByType[type] = _writtenByType.GetValueOrDefault(type) + 1;
+            CountWritten(outgoing.Message.GetType());
         }
 
         foreach (var bundle in _bundles.Values)
@@ -137,6 +135,9 @@ public sealed class UnitOfWork : IAsyncDisposable
         _outgoing.Clear();
         return wrote;
     }
+
+    /// <summary>One more message of <paramref name="type"/> for the metric, counted once this unit of work commits.</summary>
+    private void CountWritten(Type type) => _writtenByType[type.Name] = _writtenByType.GetValueOrDefault(type.Name) + 1;
 
     public async ValueTask DisposeAsync()
     {
