@@ -16,7 +16,7 @@ builder.Services.AddReverseProxy()
     .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
     .AddConfigFilter<HealthCheckedClusters>();
 builder.Services.AddHealthChecks();
-builder.AddCrowdAuth();
+builder.AddCrowdAuth(everyRequest: false); // only GET /v1/metrics reads a token here
 builder.Services.AddHttpClient(nameof(ServiceMetricsApi));
 // The request's trace starts (or, with a traceparent, goes on) here, and the forwarded request carries it to the service.
 builder.Services.AddOpenTelemetry().WithTracing(tracing =>

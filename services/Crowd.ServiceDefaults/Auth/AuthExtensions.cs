@@ -21,12 +21,18 @@ public static class AuthExtensions
     /// HS256 bearer tokens signed with the deployment's key (<c>Auth:SigningKeyFile</c>, or <c>Auth:SigningKey</c>
     /// in base64), issuer and audience <c>crowd</c>, <c>exp</c> required, a non-empty <c>sub</c> required. Claims keep their
     /// JWT names: <c>sub</c> is the principal, <c>role</c> the roles. Anything else is 401 (<c>TokenTests</c>).
+    /// With <paramref name="everyRequest"/> (the services) every request's token is read before its endpoint runs; without
+    /// it (the gateway, which forwards tokens untouched) only an endpoint that asks for the scheme by name reads one, and
+    /// the process must also set <c>Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme</c>, since a lone scheme
+    /// otherwise becomes the default all the same.
     /// </summary>
-    public static IHostApplicationBuilder AddCrowdAuth(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddCrowdAuth(this IHostApplicationBuilder builder, bool everyRequest = true)
     {
         var key = ReadSigningKey(builder.Configuration);
-        builder.Services
-            .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        var authentication = everyRequest
+            ? builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            : builder.Services.AddAuthentication();
+        authentication
             .AddJwtBearer(options =>
             {
                 options.MapInboundClaims = false;
