@@ -126,7 +126,12 @@ public static class ClaimsApi
             SubmittedAt = submittedAt,
             Content = content,
         });
-        await work.PublishDrainedAsync(claim.BatchId);
+        if (claim.BatchCancelled)
+        {
+            // Only a cancelled batch drains. One cancelled after the claim was read is seen by the lease sweeper's next look.
+            await work.PublishDrainedAsync(claim.BatchId);
+        }
+
         await work.CommitAsync();
         return Results.Accepted(value: new SubmissionAccepted(annotationId, claimId));
     }
@@ -141,7 +146,7 @@ public static class ClaimsApi
         }
 
         EnsureLeased(claim);
-        if (await work.IsCancelledAsync(claim.BatchId))
+        if (claim.BatchCancelled)
         {
             // The lease may run out, never be renewed: the batch's escrow returns once its last claim ends.
             throw new ConflictException($"Batch {claim.BatchId} was cancelled: claim {claimId} may be submitted until {claim.LeaseExpiresAt:O}, not extended.");
@@ -171,7 +176,11 @@ public static class ClaimsApi
             UPDATE claims SET status = 'released', finished_at = now() WHERE claim_id = @claimId;
             UPDATE pool_tasks SET open_slots = open_slots + 1 WHERE task_id = @TaskId AND status = 'open';
             """, new { claimId, claim.TaskId });
-        await work.PublishDrainedAsync(claim.BatchId);
+        if (claim.BatchCancelled)
+        {
+            await work.PublishDrainedAsync(claim.BatchId);
+        }
+
         await work.CommitAsync();
         return Results.NoContent();
     }

@@ -5,20 +5,17 @@ namespace Crowd.Assignment.Data;
 
 public static class CancelledBatches
 {
-    public static async Task<bool> IsCancelledAsync(this UnitOfWork work, Guid batchId) =>
-        await work.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM cancelled_batches WHERE batch_id = @batchId)", new { batchId });
-
     /// <summary>
     /// Publishes BatchDrained for each cancelled batch (only <paramref name="batchId"/>'s, when given) that has no active
     /// claim left, once: the row lock on <c>cancelled_batches</c> makes concurrent callers agree on who publishes.
-    /// Its callers (the cancel, a submission, a release, the lease sweeper) may miss a drain that commits beside them;
-    /// the sweeper, which looks at every batch on each tick, finds it on the next.
+    /// Its callers (the cancel, a submission or a release in a cancelled batch, the lease sweeper) may miss a drain that
+    /// commits beside them; the sweeper, which looks at every batch on each tick, finds it on the next.
     /// </summary>
     public static async Task PublishDrainedAsync(this UnitOfWork work, Guid? batchId = null)
     {
         // Once no claim is active none can become so (the tasks are cancelled), so the count of annotations is final.
-        // Every submission asks about its own batch: a key lookup that finds nothing unless the batch was cancelled (an
-        // "@batchId IS NULL OR ..." filter would make one prepared plan scan every cancelled batch for both callers).
+        // A submission asks about its own batch by key (an "@batchId IS NULL OR ..." filter would make one prepared plan
+        // scan every cancelled batch for both callers).
         var sql = $"""
             UPDATE cancelled_batches b SET drained_at = now(), annotation_count = (
                 SELECT count(*)::int FROM annotations a JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id)

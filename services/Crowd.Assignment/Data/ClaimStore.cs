@@ -20,9 +20,10 @@ public sealed record ClaimedTask(
     }
 }
 
+/// <summary>A claim with what submitting, extending or releasing it needs; <c>BatchCancelled</c>: the requester cancelled its batch.</summary>
 public sealed record ClaimRow(
     Guid ClaimId, Guid TaskId, Guid BatchId, string WorkerId, string Status, DateTime LeaseExpiresAt, string LabelSchema, string Policy,
-    long RewardCents, string ContentUri, string? Slice, string? Tile)
+    long RewardCents, string ContentUri, string? Slice, string? Tile, bool BatchCancelled)
 {
     public TaskContent Content => ClaimStore.ReadContent(ContentUri, Slice, Tile);
 }
@@ -201,7 +202,8 @@ public static class ClaimStore
     public static Task<ClaimRow?> FindClaimAsync(this UnitOfWork work, Guid claimId, string workerId, bool forUpdate) =>
         work.QuerySingleOrDefaultAsync<ClaimRow>($"""
             SELECT c.claim_id, c.task_id, t.batch_id, c.worker_id, c.status, c.lease_expires_at, t.label_schema::text AS label_schema,
-                   t.policy::text AS policy, t.reward_cents, t.content_uri, t.slice::text AS slice, t.tile::text AS tile
+                   t.policy::text AS policy, t.reward_cents, t.content_uri, t.slice::text AS slice, t.tile::text AS tile,
+                   EXISTS (SELECT 1 FROM cancelled_batches b WHERE b.batch_id = t.batch_id) AS batch_cancelled
             FROM claims c JOIN pool_tasks t USING (task_id)
             WHERE c.claim_id = @claimId AND c.worker_id = @workerId
             {(forUpdate ? "FOR UPDATE OF c" : "")}
