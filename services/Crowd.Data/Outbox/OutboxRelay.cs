@@ -106,46 +106,39 @@ public sealed class OutboxRelay(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // A keyed row behind one of its key's rows that waits out a backoff cannot go yet: it is not claimed, so that it
         // never fills the window ahead of rows that can.
+        // The window is the claimed rows' first MaxWindowBytes of bodies (at least one row): a window of big messages (a
+        // large release's chunks) is cut short rather than held in memory whole, and the rows past the cut, claimed
+        // without their bodies (measuring a body does not read it), stay unsent for the next window. One round trip.
         const string claim = """
-            SELECT seq, id, message_type, ordering_key, attempts, pg_column_size(body) AS size
-            FROM outbox o
-            WHERE sent_at IS NULL AND parked_at IS NULL AND (retry_at IS NULL OR retry_at <= now())
-              AND (ordering_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM outbox b
-                  WHERE b.ordering_key = o.ordering_key AND b.seq < o.seq AND b.sent_at IS NULL AND b.parked_at IS NULL AND b.retry_at > now()))
-            ORDER BY seq
-            LIMIT @limit
-            FOR UPDATE SKIP LOCKED
+            WITH claimed AS (
+                SELECT seq, id, message_type, ordering_key, attempts, pg_column_size(body) AS size
+                FROM outbox o
+                WHERE sent_at IS NULL AND parked_at IS NULL AND (retry_at IS NULL OR retry_at <= now())
+                  AND (ordering_key IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM outbox b
+                      WHERE b.ordering_key = o.ordering_key AND b.seq < o.seq AND b.sent_at IS NULL AND b.parked_at IS NULL AND b.retry_at > now()))
+                ORDER BY seq
+                LIMIT @limit
+                FOR UPDATE SKIP LOCKED
+            ), measured AS (
+                SELECT claimed.*, sum(size) OVER (ORDER BY seq) AS bytes_so_far, row_number() OVER (ORDER BY seq) AS position
+                FROM claimed
+            )
+            SELECT m.seq, m.id, m.message_type, m.ordering_key, m.attempts,
+                   CASE WHEN m.position = 1 OR m.bytes_so_far <= @maxWindowBytes THEN o.body::text END AS body, o.trace_parent
+            FROM measured m JOIN outbox o USING (seq)
+            ORDER BY m.seq
             """;
         var claimed = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(
-            claim, new { limit = _options.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+            claim, new { limit = _options.BatchSize, maxWindowBytes = _options.MaxWindowBytes }, transaction, cancellationToken: cancellationToken))).ToList();
         if (claimed.Count == 0)
         {
             await transaction.CommitAsync(cancellationToken);
             return false;
         }
 
-        // Bodies of at most MaxWindowBytes (at least one row): a window of big messages (a large release's chunks) is
-        // cut short rather than held in memory whole; the rows past the cut stay unsent for the next window.
-        var window = new List<ClaimedRow>();
-        var bytes = 0L;
-        foreach (var row in claimed)
-        {
-            if (window.Count > 0 && bytes + row.Size > _options.MaxWindowBytes)
-            {
-                break;
-            }
-
-            window.Add(row);
-            bytes += row.Size;
-        }
-
-        const string readBodies = "SELECT seq, body::text, trace_parent FROM outbox WHERE seq = ANY(@seqs)";
-        var bodies = (await connection.QueryAsync<(long Seq, string Body, string? TraceParent)>(new CommandDefinition(
-            readBodies, new { seqs = window.Select(r => r.Seq).ToArray() }, transaction, cancellationToken: cancellationToken)))
-            .ToDictionary(b => b.Seq);
-        var rows = window.Select(r => new OutboxRow(
-            r.Seq, r.Id, r.MessageType, bodies[r.Seq].Body, r.OrderingKey, r.Attempts, bodies[r.Seq].TraceParent)).ToList();
+        var rows = claimed.TakeWhile(r => r.Body is not null)
+            .Select(r => new OutboxRow(r.Seq, r.Id, r.MessageType, r.Body!, r.OrderingKey, r.Attempts, r.TraceParent)).ToList();
 
         var chains = await PublishableChainsAsync(connection, transaction, rows, cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -186,7 +179,7 @@ public sealed class OutboxRelay(
                 row.Id, row.MessageType, row.Attempts, row.LastError, row.Id);
         }
 
-        return outcomes.Count > 0 && (claimed.Count == _options.BatchSize || window.Count < claimed.Count);
+        return outcomes.Count > 0 && (claimed.Count == _options.BatchSize || rows.Count < claimed.Count);
     }
 
     /// <summary>
@@ -325,7 +318,8 @@ public sealed class OutboxRelay(
         exception.InnerException is { } inner ? $"{exception.GetType().Name}: {exception.Message} ({inner.GetType().Name}: {inner.Message})"
             : $"{exception.GetType().Name}: {exception.Message}";
 
-    private sealed record ClaimedRow(long Seq, Guid Id, string MessageType, string? OrderingKey, int Attempts, int Size);
+    /// <summary>A claimed row; its body is null past the window's bytes.</summary>
+    private sealed record ClaimedRow(long Seq, Guid Id, string MessageType, string? OrderingKey, int Attempts, string? Body, string? TraceParent);
 
     private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, string? OrderingKey, int Attempts, string? TraceParent);
 
