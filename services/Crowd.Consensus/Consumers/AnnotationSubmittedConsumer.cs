@@ -38,27 +38,29 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
 
         // OrderBy is stable: a task's annotations keep their delivery order.
         var byTask = messages.GroupBy(m => m.TaskId).OrderBy(g => g.Key).ToList();
-        var tasks = new List<TaskState>(byTask.Count);
-        foreach (var submissions in byTask)
+        var tasks = await work.LockTasksAsync([.. byTask.Select(submissions =>
         {
             var first = submissions.First();
-            tasks.Add(await work.LockTaskAsync(first.TaskId, first.BatchId, first.Policy, submissions.Select(s => s.Content).FirstOrDefault(c => c is not null)));
-        }
+            return (first.TaskId, first.BatchId, first.Policy, submissions.Select(s => s.Content).FirstOrDefault(c => c is not null));
+        })]);
 
         await work.StoreAnnotationsAsync(messages);
         var annotationsByTask = (await work.AnnotationsAsync([.. tasks.Select(t => t.TaskId)])).ToLookup(a => a.TaskId);
-        await work.ReliabilitiesAsync(annotationsByTask.SelectMany(task => task).Select(a => a.WorkerId), forUpdate: true);
+        // Every voter of these tasks, models included: any decision may read or judge them. Read once, kept current.
+        var models = byTask.Select(g => g.First().Policy.Prediction).OfType<ModelPrediction>().Select(ModelVoters.Id);
+        var locked = await work.LockAsync(annotationsByTask.SelectMany(task => task).Select(a => a.WorkerId).Concat(models));
 
         foreach (var (task, submissions) in tasks.Zip(byTask))
         {
             var annotations = annotationsByTask[task.TaskId].ToList();
             var submitted = submissions.Select(s => s.AnnotationId).ToHashSet();
-            await HandleTaskAsync(work, task, submissions.First().Policy, annotations, submitted, cancelledBatches.Contains(task.BatchId));
+            await HandleTaskAsync(work, task, submissions.First().Policy, annotations, submitted, cancelledBatches.Contains(task.BatchId), locked);
         }
     }
 
     private async Task HandleTaskAsync(
-        UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations, IReadOnlySet<Guid> submitted, bool batchCancelled)
+        UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations, IReadOnlySet<Guid> submitted,
+        bool batchCancelled, LockedReliabilities locked)
     {
         if (batchCancelled && task.Status is not (TaskStore.Finalized or TaskStore.Excluded))
         {
@@ -71,10 +73,10 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         {
             case TaskStore.Finalized or TaskStore.Excluded:
                 // A lease that was still running when the task was decided: the work was done, so it is judged and paid.
-                await work.JudgeAsync(task, task.FinalPayload(), annotations, options.Value);
+                await work.JudgeAsync(task, task.FinalPayload(), annotations, options.Value, locked: locked);
                 break;
             case TaskStore.Collecting:
-                await DecideAsync(work, task, policy, annotations, submitted);
+                await DecideAsync(work, task, policy, annotations, submitted, locked);
                 break;
             default:
                 // Escalated: the reviewer sees this annotation with the others and decides.
@@ -82,7 +84,9 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         }
     }
 
-    private async Task DecideAsync(UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations, IReadOnlySet<Guid> submitted)
+    private async Task DecideAsync(
+        UnitOfWork work, TaskState task, TaskPolicy policy, IReadOnlyList<StoredAnnotation> annotations, IReadOnlySet<Guid> submitted,
+        LockedReliabilities locked)
     {
         var kind = ConsensusKinds.Of(policy);
         var payloads = annotations.Select(a => a.Read()).ToList();
@@ -91,20 +95,19 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
             // A gold task's answer is known: it needs redundancy.min looks to measure workers, never consensus.
             if (annotations.Count >= policy.RedundancyMin)
             {
-                await work.FinalizeAsync(task, isGold: true, truth, "gold", 1.0, kind.Agreement(policy, payloads, truth), annotations, options.Value);
+                await work.FinalizeAsync(task, isGold: true, truth, "gold", 1.0, kind.Agreement(policy, payloads, truth), annotations, options.Value, locked);
             }
 
             return;
         }
 
-        var voters = annotations.Select(a => a.WorkerId);
-        var reliabilities = await work.ReliabilitiesAsync(policy.Prediction is { } prediction ? voters.Append(ModelVoters.Id(prediction)) : voters);
+        var reliabilities = locked.Rows;
         var decision = kind.Decide(
             policy, annotations.Select((a, i) => new KindAnnotation(a.WorkerId, payloads[i])).ToList(), workerId => reliabilities[workerId].Reliability);
         switch (decision.Outcome)
         {
             case DecisionOutcome.Accept:
-                await work.FinalizeAsync(task, isGold: false, decision.Candidate, "consensus", decision.Confidence, decision.Agreement, annotations, options.Value);
+                await work.FinalizeAsync(task, isGold: false, decision.Candidate, "consensus", decision.Confidence, decision.Agreement, annotations, options.Value, locked);
                 break;
             case DecisionOutcome.More:
                 // Below redundancy.min the slots opened at release are still being worked; past it, each undecided answer

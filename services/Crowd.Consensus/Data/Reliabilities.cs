@@ -5,8 +5,23 @@ using Crowd.Data;
 
 namespace Crowd.Consensus.Data;
 
+/// <summary>
+/// Reliability rows this transaction holds locked (<see cref="Reliabilities.LockAsync"/>): nobody else can change them
+/// until it ends, so a batch that decides many tasks reads them once and keeps them current as it learns.
+/// </summary>
+public sealed class LockedReliabilities(Dictionary<string, StoredReliability> rows)
+{
+    public Dictionary<string, StoredReliability> Rows { get; } = rows;
+
+    public bool Covers(IEnumerable<string> workerIds) => workerIds.All(Rows.ContainsKey);
+}
+
 public static class Reliabilities
 {
+    /// <summary>Creates the missing rows and locks them all in worker order, until the transaction ends.</summary>
+    public static async Task<LockedReliabilities> LockAsync(this UnitOfWork work, IEnumerable<string> workerIds) =>
+        new(await work.ReliabilitiesAsync(workerIds, forUpdate: true));
+
     private sealed record Row(string WorkerId, double Correct, double Incorrect, double Observations, bool Suspended);
 
     /// <summary>
@@ -18,19 +33,17 @@ public static class Reliabilities
     {
         var ids = workerIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var prior = OneCoinReliability.NewWorker;
-        if (forUpdate)
-        {
-            await work.ExecuteAsync("""
-                INSERT INTO worker_reliability (worker_id, correct, incorrect, observations)
-                SELECT id, @Correct, @Incorrect, 0 FROM unnest(@ids) AS id ORDER BY id
-                ON CONFLICT (worker_id) DO NOTHING
-                """, new { ids, prior.Correct, prior.Incorrect });
-        }
-
+        // For update, the missing rows are created first, in the same round trip (the SELECT is the command's one result).
+        const string create = """
+            INSERT INTO worker_reliability (worker_id, correct, incorrect, observations)
+            SELECT id, @Correct, @Incorrect, 0 FROM unnest(@ids) AS id ORDER BY id
+            ON CONFLICT (worker_id) DO NOTHING;
+            """;
         var rows = await work.QueryAsync<Row>($"""
+            {(forUpdate ? create : "")}
             SELECT worker_id, correct, incorrect, observations, suspended FROM worker_reliability
             WHERE worker_id = ANY(@ids) ORDER BY worker_id {(forUpdate ? "FOR UPDATE" : "")}
-            """, new { ids });
+            """, new { ids, prior.Correct, prior.Incorrect });
         var known = rows.ToDictionary(r => r.WorkerId, r => new StoredReliability(new OneCoinReliability(r.Correct, r.Incorrect, r.Observations), r.Suspended), StringComparer.Ordinal);
         return ids.ToDictionary(id => id, id => known.GetValueOrDefault(id) ?? new StoredReliability(prior, false), StringComparer.Ordinal);
     }

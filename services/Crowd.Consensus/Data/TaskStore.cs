@@ -40,21 +40,31 @@ public static class TaskStore
 
     private const string AnnotationColumns = "annotation_id, task_id, worker_id, payload::text AS payload, reward_cents, judged";
 
-    /// <summary>The task's state, created on its first annotation, locked so its annotations are decided one at a time.</summary>
-    public static async Task<TaskState> LockTaskAsync(this UnitOfWork work, Guid taskId, Guid batchId, TaskPolicy policy, TaskContent? content)
+    /// <summary>
+    /// The tasks' states, each created on its first annotation, locked so that a task's annotations are decided one
+    /// batch at a time: in one round trip, created and locked in id order, returned in id order.
+    /// </summary>
+    public static async Task<IReadOnlyList<TaskState>> LockTasksAsync(
+        this UnitOfWork work, IReadOnlyList<(Guid TaskId, Guid BatchId, TaskPolicy Policy, TaskContent? Content)> tasks)
     {
+        var ordered = tasks.OrderBy(t => t.TaskId).ToList();
         // The content comes with every annotation; a task first seen without it (an older sender) takes it from a later one.
         const string sql = $"""
-            INSERT INTO consensus_tasks (task_id, batch_id, policy, content) VALUES (@taskId, @batchId, @policy::jsonb, @content::jsonb)
+            INSERT INTO consensus_tasks (task_id, batch_id, policy, content)
+            SELECT task_id, batch_id, policy::jsonb, content::jsonb
+            FROM unnest(@taskIds, @batchIds, @policies, @contents) AS t(task_id, batch_id, policy, content)
+            ORDER BY task_id
             ON CONFLICT (task_id) DO UPDATE SET content = EXCLUDED.content
                 WHERE consensus_tasks.content IS NULL AND EXCLUDED.content IS NOT NULL;
-            SELECT {TaskColumns} FROM consensus_tasks WHERE task_id = @taskId FOR UPDATE;
+            SELECT {TaskColumns} FROM consensus_tasks WHERE task_id = ANY(@taskIds) ORDER BY task_id FOR UPDATE;
             """;
-        return await work.QuerySingleAsync<TaskState>(sql, new
+        return (await work.QueryAsync<TaskState>(sql, new
         {
-            taskId, batchId, policy = JsonSerializer.Serialize(policy, JsonSerializerOptions.Web),
-            content = content is null ? null : JsonSerializer.Serialize(content, JsonSerializerOptions.Web),
-        });
+            taskIds = ordered.Select(t => t.TaskId).ToArray(),
+            batchIds = ordered.Select(t => t.BatchId).ToArray(),
+            policies = ordered.Select(t => JsonSerializer.Serialize(t.Policy, JsonSerializerOptions.Web)).ToArray(),
+            contents = ordered.Select(t => t.Content is null ? null : JsonSerializer.Serialize(t.Content, JsonSerializerOptions.Web)).ToArray(),
+        })).ToList();
     }
 
     public static async Task<TaskState?> LockTaskAsync(this UnitOfWork work, Guid taskId) =>
@@ -94,11 +104,11 @@ public static class TaskStore
 
     /// <summary>
     /// Makes <paramref name="label"/> the task's final label, once: announces it (results), closes the task in the pool,
-    /// and judges every annotation against it (payment, reliability).
+    /// and judges every annotation against it (payment, reliability; <paramref name="locked"/> as in <see cref="JudgeAsync"/>).
     /// </summary>
     public static async Task FinalizeAsync(
         this UnitOfWork work, TaskState task, bool isGold, JsonElement label, string source, double confidence, double agreement,
-        IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options)
+        IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options, LockedReliabilities? locked = null)
     {
         await work.ExecuteAsync("""
             UPDATE consensus_tasks SET status = @Finalized, final_label = @label::jsonb, source = @source, finalized_at = now()
@@ -121,7 +131,7 @@ public static class TaskStore
             ModelAgrees = policy.Prediction is { } prediction ? kind.Agrees(policy, prediction.Label, label) : null,
         });
         work.AnnounceFinal(task);
-        await work.JudgeAsync(task, label, annotations, options, teachModel: task.Revision == 1);
+        await work.JudgeAsync(task, label, annotations, options, teachModel: task.Revision == 1, locked);
     }
 
     /// <summary>Sends the task to QA's disagreement queue with <paramref name="candidate"/> as the label to beat.</summary>
@@ -142,10 +152,12 @@ public static class TaskStore
     /// under the platform's floor is suspended, once. A task QA excluded has no final label (null): its annotations are
     /// paid, since the work was done, but teach no reliability, since nothing says which of them was right. With
     /// <paramref name="teachModel"/> (a task's first final label) the task's model prediction, if any, teaches its model too.
+    /// <paramref name="locked"/>: reliabilities this transaction already holds locked, read and kept current from memory
+    /// when they cover the lessons' workers (a batch deciding many tasks); otherwise the rows are locked here.
     /// </summary>
     public static async Task JudgeAsync(
         this UnitOfWork work, TaskState task, JsonElement? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options,
-        bool teachModel = false)
+        bool teachModel = false, LockedReliabilities? locked = null)
     {
         var unjudged = await work.PublishJudgedAsync(task, annotations, finalLabel);
         if (unjudged.Count > 0 && finalLabel is { } final)
@@ -163,7 +175,7 @@ public static class TaskStore
                 .ToList();
             if (lessons.Count > 0)
             {
-                await work.LearnReliabilityAsync(lessons, options);
+                await work.LearnReliabilityAsync(lessons, options, locked);
             }
         }
     }
@@ -200,18 +212,22 @@ public static class TaskStore
     }
 
     private static async Task LearnReliabilityAsync(
-        this UnitOfWork work, IReadOnlyList<(string WorkerId, ReliabilityLesson Lesson)> lessons, ConsensusOptions options)
+        this UnitOfWork work, IReadOnlyList<(string WorkerId, ReliabilityLesson Lesson)> lessons, ConsensusOptions options,
+        LockedReliabilities? locked)
     {
-        var reliabilities = await work.ReliabilitiesAsync(lessons.Select(l => l.WorkerId), forUpdate: true);
+        var workerIds = lessons.Select(l => l.WorkerId).Distinct(StringComparer.Ordinal).ToList();
+        var reliabilities = locked is not null && locked.Covers(workerIds)
+            ? locked.Rows
+            : await work.ReliabilitiesAsync(workerIds, forUpdate: true);
         foreach (var suspension in ReliabilityLearning.Learn(reliabilities, lessons, options))
         {
             work.Publish(new WorkerSuspended { WorkerId = suspension.WorkerId, EstimatedAccuracy = suspension.EstimatedAccuracy, Reason = suspension.Reason });
             await work.RequestRevisitsAsync(suspension.WorkerId);
         }
 
-        foreach (var (workerId, stored) in reliabilities)
+        foreach (var workerId in workerIds)
         {
-            await work.SaveReliabilityAsync(workerId, stored);
+            await work.SaveReliabilityAsync(workerId, reliabilities[workerId]);
         }
     }
 
