@@ -20,7 +20,8 @@ namespace Crowd.Consensus.Consumers;
 /// <para>
 /// Locks, in the one order every transaction of consensus takes them, so none can deadlock: the batches (shared, in id
 /// order; a cancel takes its batch's exclusively), then the tasks in id order, then the reliability rows of every worker
-/// who annotated those tasks, in worker order, since any decision may judge them.
+/// who annotated those tasks (and of their models), in worker order, since any decision may judge them. Those rows are
+/// read once, there, and kept current in memory as the batch's decisions learn (<see cref="LockedReliabilities"/>).
 /// </para>
 /// </summary>
 public sealed class AnnotationSubmittedConsumer(Database database, IOptions<ConsensusOptions> options) : InboxBatchConsumer<AnnotationSubmitted>(database)
