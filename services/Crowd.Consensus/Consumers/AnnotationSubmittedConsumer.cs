@@ -51,8 +51,10 @@ public sealed class AnnotationSubmittedConsumer(Database database, IOptions<Cons
         var models = byTask.Select(g => g.First().Policy.Prediction).OfType<ModelPrediction>().Select(ModelVoters.Id);
         var locked = await work.LockAsync(annotationsByTask.SelectMany(task => task).Select(a => a.WorkerId).Concat(models));
 
-        foreach (var (task, submissions) in tasks.Zip(byTask))
+        var states = tasks.ToDictionary(t => t.TaskId);
+        foreach (var submissions in byTask)
         {
+            var task = states[submissions.Key];
             var annotations = annotationsByTask[task.TaskId].ToList();
             var submitted = submissions.Select(s => s.AnnotationId).ToHashSet();
             await HandleTaskAsync(work, task, submissions.First().Policy, annotations, submitted, cancelledBatches.Contains(task.BatchId), locked);
