@@ -126,12 +126,7 @@ public static class ClaimsApi
             SubmittedAt = submittedAt,
             Content = content,
         });
-        if (claim.BatchCancelled)
-        {
-            // Only a cancelled batch drains. One cancelled after the claim was read is seen by the lease sweeper's next look.
-            await work.PublishDrainedAsync(claim.BatchId);
-        }
-
+        await work.PublishDrainedAsync(claim);
         await work.CommitAsync();
         return Results.Accepted(value: new SubmissionAccepted(annotationId, claimId));
     }
@@ -176,11 +171,7 @@ public static class ClaimsApi
             UPDATE claims SET status = 'released', finished_at = now() WHERE claim_id = @claimId;
             UPDATE pool_tasks SET open_slots = open_slots + 1 WHERE task_id = @TaskId AND status = 'open';
             """, new { claimId, claim.TaskId });
-        if (claim.BatchCancelled)
-        {
-            await work.PublishDrainedAsync(claim.BatchId);
-        }
-
+        await work.PublishDrainedAsync(claim);
         await work.CommitAsync();
         return Results.NoContent();
     }

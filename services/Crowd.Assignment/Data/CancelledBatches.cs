@@ -6,6 +6,13 @@ namespace Crowd.Assignment.Data;
 public static class CancelledBatches
 {
     /// <summary>
+    /// After a claim ends (submitted or released): its batch's drain, looked for only when the claim's read saw the batch
+    /// cancelled. A cancel that commits after that read is found by the lease sweeper's next look.
+    /// </summary>
+    public static Task PublishDrainedAsync(this UnitOfWork work, ClaimRow endedClaim) =>
+        endedClaim.BatchCancelled ? work.PublishDrainedAsync(endedClaim.BatchId) : Task.CompletedTask;
+
+    /// <summary>
     /// Publishes BatchDrained for each cancelled batch (only <paramref name="batchId"/>'s, when given) that has no active
     /// claim left, once: the row lock on <c>cancelled_batches</c> makes concurrent callers agree on who publishes.
     /// Its callers (the cancel, a submission or a release in a cancelled batch, the lease sweeper) may miss a drain that
