@@ -110,7 +110,9 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         foreach (var worker in workers)
         {
             var earnings = await worker.Client.GetAsync($"/v1/workers/{worker.Client.Subject}/earnings", deadline.Token);
-            outcomes.Add(new WorkerOutcome(worker.Client.Subject, worker.Accuracy, worker.Submitted, worker.Suspended,
+            // The platform's word, not the simulation's: a suspension that lands after the batch completed refused no claim.
+            var profile = await admin.GetAsync($"/v1/workers/{worker.Client.Subject}", deadline.Token);
+            outcomes.Add(new WorkerOutcome(worker.Client.Subject, worker.Accuracy, worker.Submitted, profile.GetProperty("status").GetString() == "suspended",
                 earnings.GetProperty("pendingCents").GetInt64(), earnings.GetProperty("payableCents").GetInt64()));
         }
 
@@ -129,7 +131,6 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         public double Accuracy => accuracy;
         public Random Random => random;
         public int Submitted;
-        public bool Suspended;
     }
 
     /// <summary>Claim, look, answer (right with the worker's accuracy), until the batch is done; an empty pool means wait a little.</summary>
@@ -145,7 +146,6 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
                 if (claim is { } refused && !refused.TryGetProperty("claimId", out _))
                 {
                     // 409: the platform suspended this worker for accuracy under its floor; no more tasks for them.
-                    worker.Suspended = true;
                     return;
                 }
 
