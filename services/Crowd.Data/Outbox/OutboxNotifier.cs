@@ -7,10 +7,11 @@ using Npgsql;
 namespace Crowd.Data.Outbox;
 
 /// <summary>
-/// Tells the other instances' relays that rows were committed here, and this instance's relays when others say so:
-/// one <c>NOTIFY crowd_outbox</c> after local commits, at most one every <see cref="NotifyEvery"/> (however many
-/// committed meanwhile, so a burst costs one), on a connection of its own, never inside a writing transaction (see <see cref="OutboxSignal"/>); and a dedicated
-/// connection that LISTENs. This instance's own notifications are recognised by their payload and ignored.
+/// Asks the other instances' relays for help when this instance has a backlog (see <see cref="OutboxSignal"/>), and hands
+/// their requests to this instance's relays: one <c>NOTIFY crowd_outbox</c> at most every <see cref="NotifyEvery"/>
+/// (however many requests came meanwhile, so a burst costs one), on a connection of its own, never inside a writing
+/// transaction; and a dedicated connection that LISTENs. This instance's own notifications are recognised by their
+/// payload and ignored.
 /// </summary>
 public sealed class OutboxNotifier(NpgsqlDataSource dataSource, OutboxSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxNotifier> logger)
     : BackgroundService
@@ -20,9 +21,8 @@ public sealed class OutboxNotifier(NpgsqlDataSource dataSource, OutboxSignal sig
     private static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// This instance's relays are woken at each commit in-process and take the rows; the others' only help when they
-    /// are busy, so hearing of it 20 ms later costs nothing. A NOTIFY per commit cost a round trip, and every listening
-    /// instance a wake-up and often an empty look at the table, at each of a busy service's commits (two a claim + submit pair).
+    /// Help is wanted for a backlog, so hearing of it 20 ms later costs nothing, and a NOTIFY per request would cost a
+    /// round trip each.
     /// </summary>
     private static readonly TimeSpan NotifyEvery = TimeSpan.FromMilliseconds(20);
 
@@ -40,7 +40,7 @@ public sealed class OutboxNotifier(NpgsqlDataSource dataSource, OutboxSignal sig
 
     private async Task NotifyAsync(CancellationToken stoppingToken)
     {
-        await signal.NextCommit.WaitAsync(stoppingToken);
+        await signal.WaitForHelpWantedAsync(stoppingToken);
         await using (var connection = await dataSource.OpenConnectionAsync(stoppingToken))
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -61,7 +61,7 @@ public sealed class OutboxNotifier(NpgsqlDataSource dataSource, OutboxSignal sig
             }
         };
         await connection.ExecuteAsync($"LISTEN {Channel}");
-        signal.Wake(); // whatever was notified while this connection was down
+        signal.Wake(); // whatever was asked while this connection was down
         while (true)
         {
             await connection.WaitAsync(stoppingToken);

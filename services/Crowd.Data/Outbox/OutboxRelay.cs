@@ -77,22 +77,17 @@ public sealed class OutboxRelay(
 
     private async Task RelayLoopAsync(ResiliencePipeline retry, CancellationToken stoppingToken)
     {
+        using var running = signal.RelayRunning();
         while (!stoppingToken.IsCancellationRequested)
         {
-            // Taken before the look at the table, so that a commit during the window wakes the next wait at once.
-            var wake = signal.NextWake;
-            var more = await retry.ExecuteAsync(RelayWindowAsync, stoppingToken);
-            if (!more)
+            if (await retry.ExecuteAsync(RelayWindowAsync, stoppingToken))
             {
-                try
-                {
-                    await wake.WaitAsync(_options.PollInterval, stoppingToken);
-                }
-                catch (TimeoutException)
-                {
-                    // The poll: a row held back by its backoff, or a wake-up that never came.
-                }
+                // A full window: more rows wait. A free relay (here, or another instance's) takes the next window meanwhile.
+                signal.Backlog();
+                continue;
             }
+
+            await signal.WaitForRowsAsync(_options.PollInterval, stoppingToken);
         }
     }
 
