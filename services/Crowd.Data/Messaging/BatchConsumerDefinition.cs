@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Crowd.Data.Messaging;
 
@@ -6,7 +8,9 @@ namespace Crowd.Data.Messaging;
 /// How a batch consumer (<see cref="InboxBatchConsumer{TMessage}"/>) takes its deliveries: up to
 /// <c>messageLimit</c> at once, or what has come within <c>timeLimit</c> of the first, with up
 /// to <c>concurrencyLimit</c> batches in hand per instance. The endpoint prefetches enough for every batch in
-/// hand plus the next one, so a batch fills from the broker's buffer rather than one round trip at a time.
+/// hand plus the next one, so a batch fills from the broker's buffer rather than one round trip at a time. With N
+/// instances sharing the queue (<see cref="RabbitMqOptions.Instances"/>) each waits N times <c>timeLimit</c>: it gets a
+/// stream's Nth part, and its batches keep the size one instance's would have.
 /// </summary>
 public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
@@ -49,9 +53,10 @@ public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TC
             rabbit.PrefetchCount = DeliveriesInHand;
         }
 
+        var instances = Math.Max(1, context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Instances);
         consumerConfigurator.Options<BatchOptions>(batch => batch
             .SetMessageLimit(_messageLimit)
-            .SetTimeLimit(_timeLimit)
+            .SetTimeLimit(_timeLimit * instances)
             .SetConcurrencyLimit(_concurrencyLimit));
     }
 }

@@ -27,6 +27,14 @@ public sealed class RabbitMqOptions
 
     /// <summary>Unacknowledged deliveries the broker hands each endpoint ahead of its consumers.</summary>
     public ushort PrefetchCount { get; set; } = 16;
+
+    /// <summary>
+    /// Instances of this service consuming the same queues (<c>./crowd up --replicas N</c> sets it). Each receives a
+    /// stream's Nth part, so a batch consumer waits N times its window for company (<see cref="BatchConsumerDefinition{TConsumer}"/>):
+    /// its batches keep the size one instance's would have, and the deployment pays each transaction's fixed cost no more
+    /// often than one instance does.
+    /// </summary>
+    public int Instances { get; set; } = 1;
 }
 
 public static class MessagingExtensions
@@ -51,6 +59,7 @@ public static class MessagingExtensions
     public static IHostApplicationBuilder AddCrowdMessaging(this IHostApplicationBuilder builder, string serviceName, Assembly consumerAssembly)
     {
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        builder.Services.Configure<RabbitMqOptions>(builder.Configuration.GetSection("RabbitMq"));
         builder.Services.Configure<OutboxOptions>(builder.Configuration.GetSection("Outbox"));
 
         builder.Services.AddMassTransit(bus =>

@@ -176,6 +176,7 @@ public sealed class CrowdProcesses : IAsyncDisposable
             start.Environment["RabbitMq__VirtualHost"] = _run;
             start.Environment["RabbitMq__Username"] = BrokerUser(service);
             start.Environment["RabbitMq__Password"] = _brokerPasswords[service];
+            start.Environment["RabbitMq__Instances"] = _ports.Keys.Count(k => ServiceOf(k) == service).ToString(CultureInfo.InvariantCulture);
             start.Environment["Audit__File"] = AuditCheckpointFile;
             start.Environment["Audit__KeyFile"] = _auditKeyFile;
             // A hard or revisited task is offered to the batch's stronger workers for seconds, not the product's minutes:
