@@ -7,20 +7,34 @@ namespace Crowd.Consensus.Data;
 
 /// <summary>
 /// Reliability rows this transaction holds locked (<see cref="Reliabilities.LockAsync"/>): nobody else can change them
-/// until it ends, so a batch that decides many tasks reads them once and keeps them current as it learns.
+/// until it ends, so a batch that decides many tasks reads them once, keeps them current as it learns, and stores the
+/// changed ones once, in one statement, when it commits.
 /// </summary>
 public sealed class LockedReliabilities(Dictionary<string, StoredReliability> rows)
 {
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+
     public Dictionary<string, StoredReliability> Rows { get; } = rows;
 
-    public bool Covers(IEnumerable<string> workerIds) => workerIds.All(Rows.ContainsKey);
+    /// <summary>These rows were learned from: stored at commit.</summary>
+    public void Changed(IEnumerable<string> workerIds) => _changed.UnionWith(workerIds);
+
+    internal Dictionary<string, StoredReliability> ChangedRows() =>
+        _changed.Order(StringComparer.Ordinal).ToDictionary(id => id, id => Rows[id], StringComparer.Ordinal);
 }
 
 public static class Reliabilities
 {
-    /// <summary>Creates the missing rows and locks them all in worker order, until the transaction ends.</summary>
-    public static async Task<LockedReliabilities> LockAsync(this UnitOfWork work, IEnumerable<string> workerIds) =>
-        new(await work.ReliabilitiesAsync(workerIds, forUpdate: true));
+    /// <summary>
+    /// Creates the missing rows and locks them all in worker order, until the transaction ends; what is learned into them
+    /// is stored just before it commits.
+    /// </summary>
+    public static async Task<LockedReliabilities> LockAsync(this UnitOfWork work, IEnumerable<string> workerIds)
+    {
+        var locked = new LockedReliabilities(await work.ReliabilitiesAsync(workerIds, forUpdate: true));
+        work.BeforeCommit(() => work.SaveReliabilitiesAsync(locked.ChangedRows()));
+        return locked;
+    }
 
     private sealed record Row(string WorkerId, double Correct, double Incorrect, double Observations, bool Suspended);
 
@@ -48,24 +62,37 @@ public static class Reliabilities
         return ids.ToDictionary(id => id, id => known.GetValueOrDefault(id) ?? new StoredReliability(prior, false), StringComparer.Ordinal);
     }
 
-    /// <summary>Stores a worker's (or a model's) reliability and tells assignment, whose worker profile shows it.</summary>
-    public static async Task SaveReliabilityAsync(this UnitOfWork work, string workerId, StoredReliability stored)
+    /// <summary>Stores workers' (and models') reliabilities in one statement and tells assignment, whose worker profile shows them.</summary>
+    public static async Task SaveReliabilitiesAsync(this UnitOfWork work, IReadOnlyDictionary<string, StoredReliability> reliabilities)
     {
-        await work.ExecuteAsync("""
-            UPDATE worker_reliability
-            SET correct = @Correct, incorrect = @Incorrect, observations = @Observations, suspended = @Suspended, updated_at = now()
-            WHERE worker_id = @workerId
-            """, new { workerId, stored.Reliability.Correct, stored.Reliability.Incorrect, stored.Reliability.Observations, stored.Suspended });
-        if (ModelVoters.IsModel(workerId))
+        if (reliabilities.Count == 0)
         {
-            return; // a model has no worker profile
+            return;
         }
 
-        work.AnnounceReliability(new WorkerReliabilityChanged
+        var rows = reliabilities.ToList();
+        await work.ExecuteAsync("""
+            UPDATE worker_reliability r
+            SET correct = u.correct, incorrect = u.incorrect, observations = u.observations, suspended = u.suspended, updated_at = now()
+            FROM unnest(@ids, @correct, @incorrect, @observations, @suspended) AS u(worker_id, correct, incorrect, observations, suspended)
+            WHERE r.worker_id = u.worker_id
+            """, new
         {
-            WorkerId = workerId,
-            EstimatedAccuracy = stored.Reliability.Accuracy,
-            Observations = stored.Reliability.Observations,
+            ids = rows.Select(r => r.Key).ToArray(),
+            correct = rows.Select(r => r.Value.Reliability.Correct).ToArray(),
+            incorrect = rows.Select(r => r.Value.Reliability.Incorrect).ToArray(),
+            observations = rows.Select(r => r.Value.Reliability.Observations).ToArray(),
+            suspended = rows.Select(r => r.Value.Suspended).ToArray(),
         });
+        foreach (var (workerId, stored) in rows.Where(r => !ModelVoters.IsModel(r.Key)))
+        {
+            // A model has no worker profile.
+            work.AnnounceReliability(new WorkerReliabilityChanged
+            {
+                WorkerId = workerId,
+                EstimatedAccuracy = stored.Reliability.Accuracy,
+                Observations = stored.Reliability.Observations,
+            });
+        }
     }
 }

@@ -152,8 +152,9 @@ public static class TaskStore
     /// under the platform's floor is suspended, once. A task QA excluded has no final label (null): its annotations are
     /// paid, since the work was done, but teach no reliability, since nothing says which of them was right. With
     /// <paramref name="teachModel"/> (a task's first final label) the task's model prediction, if any, teaches its model too.
-    /// <paramref name="locked"/>: reliabilities this transaction already holds locked, read and kept current from memory
-    /// when they cover the lessons' workers (a batch deciding many tasks); otherwise the rows are locked here.
+    /// <paramref name="locked"/>: reliabilities this transaction already holds locked (a batch deciding many tasks), read
+    /// and kept current in memory and stored at commit; a worker it does not hold yet is locked and added to it. Without
+    /// it the rows are locked, learned and stored here.
     /// </summary>
     public static async Task JudgeAsync(
         this UnitOfWork work, TaskState task, JsonElement? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options,
@@ -216,18 +217,29 @@ public static class TaskStore
         LockedReliabilities? locked)
     {
         var workerIds = lessons.Select(l => l.WorkerId).Distinct(StringComparer.Ordinal).ToList();
-        var reliabilities = locked is not null && locked.Covers(workerIds)
-            ? locked.Rows
-            : await work.ReliabilitiesAsync(workerIds, forUpdate: true);
+        var reliabilities = locked?.Rows ?? new Dictionary<string, StoredReliability>(StringComparer.Ordinal);
+        var missing = workerIds.Where(id => !reliabilities.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            foreach (var (workerId, stored) in await work.ReliabilitiesAsync(missing, forUpdate: true))
+            {
+                reliabilities[workerId] = stored;
+            }
+        }
+
         foreach (var suspension in ReliabilityLearning.Learn(reliabilities, lessons, options))
         {
             work.Publish(new WorkerSuspended { WorkerId = suspension.WorkerId, EstimatedAccuracy = suspension.EstimatedAccuracy, Reason = suspension.Reason });
             await work.RequestRevisitsAsync(suspension.WorkerId);
         }
 
-        foreach (var workerId in workerIds)
+        if (locked is null)
         {
-            await work.SaveReliabilityAsync(workerId, reliabilities[workerId]);
+            await work.SaveReliabilitiesAsync(reliabilities); // nothing else in this transaction holds them: stored now
+        }
+        else
+        {
+            locked.Changed(workerIds); // stored once for the whole batch, at commit
         }
     }
 
