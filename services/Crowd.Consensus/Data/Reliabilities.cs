@@ -20,7 +20,7 @@ public sealed class LockedReliabilities(Dictionary<string, StoredReliability> ro
     public void Changed(IEnumerable<string> workerIds) => _changed.UnionWith(workerIds);
 
     internal Dictionary<string, StoredReliability> ChangedRows() =>
-        _changed.Order(StringComparer.Ordinal).ToDictionary(id => id, id => Rows[id], StringComparer.Ordinal);
+        _changed.ToDictionary(id => id, id => Rows[id], StringComparer.Ordinal); // already locked: any order
 }
 
 public static class Reliabilities

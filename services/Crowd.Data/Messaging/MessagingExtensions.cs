@@ -5,6 +5,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Crowd.Data.Messaging;
 
@@ -59,7 +60,7 @@ public static class MessagingExtensions
     public static IHostApplicationBuilder AddCrowdMessaging(this IHostApplicationBuilder builder, string serviceName, Assembly consumerAssembly)
     {
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
-        builder.Services.Configure<RabbitMqOptions>(builder.Configuration.GetSection("RabbitMq"));
+        builder.Services.AddSingleton(Options.Create(rabbit));
         builder.Services.Configure<OutboxOptions>(builder.Configuration.GetSection("Outbox"));
 
         builder.Services.AddMassTransit(bus =>

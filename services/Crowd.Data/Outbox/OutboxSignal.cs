@@ -87,7 +87,7 @@ public sealed class OutboxSignal
     /// <summary>A local commit wrote rows: a free relay here takes them, or the first to finish; others only when none runs here.</summary>
     public void Committed()
     {
-        if (!Wake() && Volatile.Read(ref _relays) == 0)
+        if (!WakeFreeRelay() && NoRelayRuns())
         {
             AskForHelp();
         }
@@ -96,7 +96,7 @@ public sealed class OutboxSignal
     /// <summary>A relay's window came back full: a free relay here takes the next one, or the other instances' relays help.</summary>
     public void Backlog()
     {
-        if (!Wake())
+        if (!WakeFreeRelay())
         {
             AskForHelp();
         }
@@ -105,8 +105,20 @@ public sealed class OutboxSignal
     /// <summary>A relay loop runs here until the returned registration is disposed: commits need not ask for help.</summary>
     public IDisposable RelayRunning()
     {
-        Interlocked.Increment(ref _relays);
+        lock (_gate)
+        {
+            _relays++;
+        }
+
         return new Registration(this);
+    }
+
+    private bool NoRelayRuns()
+    {
+        lock (_gate)
+        {
+            return _relays == 0;
+        }
     }
 
     private void AskForHelp()
@@ -124,9 +136,12 @@ public sealed class OutboxSignal
 
     /// <summary>
     /// Another instance says rows are waiting: a free relay here looks, or the first to finish. Never passed on, so two
-    /// instances do not wake each other in turn. Returns whether a free relay took it.
+    /// instances do not wake each other in turn.
     /// </summary>
-    public bool Wake()
+    public void Wake() => WakeFreeRelay();
+
+    /// <summary>Wakes one free relay and says so; with none free, the first to finish looks again.</summary>
+    private bool WakeFreeRelay()
     {
         TaskCompletionSource? relay = null;
         lock (_gate)
@@ -150,13 +165,11 @@ public sealed class OutboxSignal
 
     private sealed class Registration(OutboxSignal signal) : IDisposable
     {
-        private int _disposed;
-
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            lock (signal._gate)
             {
-                Interlocked.Decrement(ref signal._relays);
+                signal._relays--;
             }
         }
     }
