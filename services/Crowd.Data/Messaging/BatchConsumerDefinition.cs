@@ -7,10 +7,10 @@ namespace Crowd.Data.Messaging;
 /// <summary>
 /// How a batch consumer (<see cref="InboxBatchConsumer{TMessage}"/>) takes its deliveries: up to
 /// <c>messageLimit</c> at once, or what has come within <c>timeLimit</c> of the first, with up
-/// to <c>concurrencyLimit</c> batches in hand per instance. The endpoint prefetches enough for every batch in
-/// hand plus the next one, so a batch fills from the broker's buffer rather than one round trip at a time. With N
-/// instances sharing the queue (<see cref="RabbitMqOptions.Instances"/>) each waits N times <c>timeLimit</c>: it gets a
-/// stream's Nth part, and its batches keep the size one instance's would have.
+/// to <c>concurrencyLimit</c> batches in hand per instance (fewer where <see cref="RabbitMqOptions.BatchesInHand"/> says
+/// so). The endpoint prefetches enough for every batch in hand plus the next one, so a batch fills from the broker's
+/// buffer rather than one round trip at a time. With N instances sharing the queue (<see cref="RabbitMqOptions.Instances"/>)
+/// each waits N times <c>timeLimit</c>: it gets a stream's Nth part, and its batches keep the size one instance's would have.
 /// </summary>
 public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
@@ -37,27 +37,27 @@ public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TC
         _messageLimit = messageLimit;
         _timeLimit = timeLimit;
         _concurrencyLimit = concurrencyLimit;
-        ConcurrentMessageLimit = DeliveriesInHand;
     }
-
-    private int DeliveriesInHand => _messageLimit * (_concurrencyLimit + 1);
 
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         ArgumentNullException.ThrowIfNull(consumerConfigurator);
-        endpointConfigurator.ConcurrentMessageLimit = DeliveriesInHand;
+        ArgumentNullException.ThrowIfNull(context);
+        var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+        var batchesInHand = Math.Clamp(options.BatchesInHand, 1, _concurrencyLimit);
+        var deliveriesInHand = _messageLimit * (batchesInHand + 1);
+        endpointConfigurator.ConcurrentMessageLimit = deliveriesInHand;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
-            rabbit.PrefetchCount = DeliveriesInHand;
+            rabbit.PrefetchCount = deliveriesInHand;
         }
 
-        var instances = Math.Max(1, context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Instances);
         consumerConfigurator.Options<BatchOptions>(batch => batch
             .SetMessageLimit(_messageLimit)
-            .SetTimeLimit(_timeLimit * instances)
-            .SetConcurrencyLimit(_concurrencyLimit));
+            .SetTimeLimit(_timeLimit * Math.Max(1, options.Instances))
+            .SetConcurrencyLimit(batchesInHand));
     }
 }
 

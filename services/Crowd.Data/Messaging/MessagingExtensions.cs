@@ -36,6 +36,13 @@ public sealed class RabbitMqOptions
     /// often than one instance does.
     /// </summary>
     public int Instances { get; set; } = 1;
+
+    /// <summary>
+    /// The most batches each batch consumer of this instance holds at once (a definition may ask for fewer): two, so one
+    /// is read and written while the other holds its hot rows through its commit, or one in a process told it has one
+    /// core (<see cref="CoreShare"/>), where the second would only wait for the core.
+    /// </summary>
+    public int BatchesInHand { get; set; } = CoreShare.InFlight(2);
 }
 
 public static class MessagingExtensions

@@ -12,8 +12,11 @@ public sealed class OutboxOptions
     /// <summary>The most message bytes (as stored) one window holds in memory; a window of big messages is cut short.</summary>
     public long MaxWindowBytes { get; set; } = 8 * 1024 * 1024;
 
-    /// <summary>Relay loops in this instance; they share the rows with each other and with other instances' (SKIP LOCKED).</summary>
-    public int Relays { get; set; } = 2;
+    /// <summary>
+    /// Relay loops in this instance; they share the rows with each other and with other instances' (SKIP LOCKED). Two,
+    /// or one in a process told it has one core (<see cref="CoreShare"/>).
+    /// </summary>
+    public int Relays { get; set; } = CoreShare.InFlight(2);
 
     /// <summary>Off in tests that need rows to stay unsent, as a killed relay would leave them.</summary>
     public bool RelayEnabled { get; set; } = true;
