@@ -21,7 +21,7 @@ public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TC
 
     /// <summary>
     /// What every consumer of one message per decision or submission takes: up to 100 at once, or what has come within
-    /// 50 ms (the latency a message may wait for company), two batches in hand per instance (one is read and written
+    /// 50 ms (the latency a message may wait for company), two batches in hand per instance (one on one core; one is read and written
     /// while the other holds its hot rows through its commit). 50 ms, not 10: under the load benchmark's 90 to 125
     /// pairs a second the batches were two to three times larger (consensus 4.6 to 10.2 messages, slicing 5.6 to 14,
     /// assignment 6.7 to 15.2), so each transaction's fixed cost (inbox, locks, hot rows, commit) is paid that much
