@@ -165,11 +165,18 @@ public sealed class OutboxSignal
 
     private sealed class Registration(OutboxSignal signal) : IDisposable
     {
+        private bool _disposed;
+
+        /// <summary>Counts this relay out once: a second dispose must not count out another relay that still runs.</summary>
         public void Dispose()
         {
             lock (signal._gate)
             {
-                signal._relays--;
+                if (!_disposed)
+                {
+                    _disposed = true;
+                    signal._relays--;
+                }
             }
         }
     }
