@@ -21,6 +21,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly Dictionary<Type, PendingBundle> _bundles = [];
     private readonly Dictionary<string, long> _writtenByType = new(StringComparer.Ordinal);
     private readonly List<Func<Task>> _beforeCommit = [];
+    private readonly Dictionary<Type, object> _storedAtCommit = [];
     private readonly List<Action> _afterCommit = [];
     private readonly OutboxSignal? _signal;
     private readonly CancellationToken _cancellationToken;
@@ -125,6 +126,25 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// rows a transaction changes many times in memory are stored once, in one statement, whatever the code path.
     /// </summary>
     public void BeforeCommit(Func<Task> write) => _beforeCommit.Add(write);
+
+    /// <summary>
+    /// This unit of work's one <typeparamref name="TRows"/>, made by <paramref name="create"/> when first asked for and
+    /// handed to <paramref name="store"/> just before the transaction commits (<see cref="BeforeCommit"/>): rows a
+    /// transaction decides one at a time and stores together, in one round trip. Nothing in the transaction may read them
+    /// back from the database before then.
+    /// </summary>
+    public TRows StoredAtCommit<TRows>(Func<TRows> create, Func<TRows, Task> store) where TRows : class
+    {
+        if (_storedAtCommit.TryGetValue(typeof(TRows), out var rows))
+        {
+            return (TRows)rows;
+        }
+
+        var created = create();
+        _storedAtCommit[typeof(TRows)] = created;
+        BeforeCommit(() => store(created));
+        return created;
+    }
 
     /// <summary>Runs <paramref name="action"/> once this unit of work has committed (a metric of what it did); never if it rolls back.</summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);

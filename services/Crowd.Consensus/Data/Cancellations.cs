@@ -46,6 +46,6 @@ public static class Cancellations
             UPDATE disagreements SET status = @Cancelled WHERE task_id = @TaskId AND status <> 'resolved';
             """, new { TaskStore.Cancelled, task.TaskId });
         // No final label: nothing to agree with, so nobody's reliability learns from it; the work is still paid.
-        await work.PublishJudgedAsync(task, annotations, finalLabel: null);
+        work.PublishJudged(task, annotations, finalLabel: null);
     }
 }

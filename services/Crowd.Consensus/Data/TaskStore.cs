@@ -103,17 +103,15 @@ public static class TaskStore
             new { taskIds })).ToList();
 
     /// <summary>
-    /// Makes <paramref name="label"/> the task's final label, once: announces it (results), closes the task in the pool,
-    /// and judges every annotation against it (payment, reliability; <paramref name="locked"/> as in <see cref="JudgeAsync"/>).
+    /// Makes <paramref name="label"/> the task's final label, once (stored at commit, <see cref="DecidedRows"/>): announces
+    /// it (results), closes the task in the pool, and judges every annotation against it (payment, reliability;
+    /// <paramref name="locked"/> as in <see cref="JudgeAsync"/>).
     /// </summary>
     public static async Task FinalizeAsync(
         this UnitOfWork work, TaskState task, bool isGold, JsonElement label, string source, double confidence, double agreement,
         IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options, LockedReliabilities? locked = null)
     {
-        await work.ExecuteAsync("""
-            UPDATE consensus_tasks SET status = @Finalized, final_label = @label::jsonb, source = @source, finalized_at = now()
-            WHERE task_id = @TaskId
-            """, new { Finalized, label = label.GetRawText(), source, task.TaskId });
+        work.Decided().Finalized.Add((task.TaskId, label.GetRawText(), source));
         var policy = task.ReadPolicy();
         var kind = ConsensusKinds.Of(policy);
         work.AnnounceLabel(new LabelAccepted
@@ -160,7 +158,7 @@ public static class TaskStore
         this UnitOfWork work, TaskState task, JsonElement? finalLabel, IReadOnlyList<StoredAnnotation> annotations, ConsensusOptions options,
         bool teachModel = false, LockedReliabilities? locked = null)
     {
-        var unjudged = await work.PublishJudgedAsync(task, annotations, finalLabel);
+        var unjudged = work.PublishJudged(task, annotations, finalLabel);
         if (unjudged.Count > 0 && finalLabel is { } final)
         {
             var policy = task.ReadPolicy();
@@ -182,10 +180,11 @@ public static class TaskStore
     }
 
     /// <summary>
-    /// Marks the annotations not judged yet as judged and publishes them for payment, once each; against
-    /// <paramref name="finalLabel"/>, or against none when the task was cancelled (then none agrees). Returns them.
+    /// Marks the annotations not judged yet as judged (stored at commit, <see cref="DecidedRows"/>) and publishes them for
+    /// payment, once each; against <paramref name="finalLabel"/>, or against none when the task was cancelled (then none
+    /// agrees). Returns them.
     /// </summary>
-    internal static async Task<IReadOnlyList<StoredAnnotation>> PublishJudgedAsync(
+    internal static IReadOnlyList<StoredAnnotation> PublishJudged(
         this UnitOfWork work, TaskState task, IReadOnlyList<StoredAnnotation> annotations, JsonElement? finalLabel)
     {
         var unjudged = annotations.Where(a => !a.Judged).ToList();
@@ -195,8 +194,7 @@ public static class TaskStore
         }
 
         var policy = task.ReadPolicy();
-        await work.ExecuteAsync(
-            "UPDATE annotations SET judged = true WHERE annotation_id = ANY(@ids)", new { ids = unjudged.Select(a => a.AnnotationId).ToArray() });
+        work.Decided().Judged.AddRange(unjudged.Select(a => a.AnnotationId));
         work.AnnounceJudged(new AnnotationsJudged
         {
             TaskId = task.TaskId,
@@ -242,6 +240,36 @@ public static class TaskStore
             locked.Changed(workerIds); // stored once for the whole batch, at commit
         }
     }
+
+    /// <summary>
+    /// What a unit of work decides task by task and stores at its commit, in one round trip (a consumer's batch decides
+    /// many tasks, and two statements for each cost more than the decision): the tasks it finalized and the annotations it
+    /// judged. Their rows are already locked (the tasks by the transaction, the annotations under their tasks' locks), and
+    /// nothing in a deciding transaction reads them back.
+    /// </summary>
+    private sealed class DecidedRows
+    {
+        public List<(Guid TaskId, string Label, string Source)> Finalized { get; } = [];
+
+        public List<Guid> Judged { get; } = [];
+    }
+
+    private static DecidedRows Decided(this UnitOfWork work) => work.StoredAtCommit(() => new DecidedRows(), work.StoreDecidedAsync);
+
+    private static Task StoreDecidedAsync(this UnitOfWork work, DecidedRows decided) =>
+        work.ExecuteAsync("""
+            UPDATE consensus_tasks t SET status = @Finalized, final_label = f.label::jsonb, source = f.source, finalized_at = now()
+            FROM unnest(@taskIds, @labels, @sources) AS f(task_id, label, source)
+            WHERE t.task_id = f.task_id;
+            UPDATE annotations SET judged = true WHERE annotation_id = ANY(@judgedIds);
+            """, new
+        {
+            Finalized,
+            taskIds = decided.Finalized.Select(f => f.TaskId).ToArray(),
+            labels = decided.Finalized.Select(f => f.Label).ToArray(),
+            sources = decided.Finalized.Select(f => f.Source).ToArray(),
+            judgedIds = decided.Judged.ToArray(),
+        });
 
     /// <summary>The position of a class in the schema: the engine's class index.</summary>
     public static int IndexOf(IReadOnlyList<string> classes, string label)
