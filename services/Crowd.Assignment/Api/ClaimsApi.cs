@@ -89,30 +89,34 @@ public static class ClaimsApi
         return Results.Created($"/v1/claims/{claimed.ClaimId}", claimed.ToView());
     }
 
-    /// <summary>Stores the annotation and announces it, in one transaction, if the claim is this worker's and still leased.</summary>
+    /// <summary>
+    /// Stores the annotation and announces it, in one transaction, if the claim is this worker's and still leased. The claim
+    /// is read, locked and submitted in one statement; an annotation that does not fit the task's schema is then refused
+    /// and the transaction rolled back, so a refused submission changes nothing.
+    /// </summary>
     private static async Task<IResult> SubmitAsync(Guid claimId, SubmissionRequest request, ClaimsPrincipal user, Database database, TimeProvider time)
     {
         await using var work = await database.BeginAsync();
-        var claim = await work.FindClaimAsync(claimId, user.Id(), forUpdate: true);
-        if (claim is null)
+        var annotationId = Guid.CreateVersion7();
+        var submittedAt = DateTimeOffset.UtcNow;
+        var payload = request.Annotation!.Value;
+        if (await work.SubmitAsync(claimId, user.Id(), annotationId, payload.GetRawText(), submittedAt) is not var (claim, stored))
         {
             return await ExamsApi.SubmitAsync(work, await FindExamClaimAsync(work, claimId, user), request.Annotation, user, time);
         }
 
-        EnsureLeased(claim);
-        var content = claim.Content;
-        if (AnnotationSchema.Misfit(JsonDocument.Parse(claim.LabelSchema).RootElement, request.Annotation, content.Slice, content.Tile) is var (field, message))
+        if (!stored)
         {
-            throw new UnprocessableException(field, message);
+            EnsureLeased(claim.ClaimId, claim.Status, claim.LeaseExpiresAt, submittedAt.UtcDateTime);
+            throw new InvalidOperationException($"Claim {claimId} was leased at {submittedAt:O} and still not submitted.");
         }
 
-        var annotationId = Guid.CreateVersion7();
-        var submittedAt = DateTimeOffset.UtcNow;
-        await work.ExecuteAsync("""
-            UPDATE claims SET status = 'submitted', finished_at = @submittedAt WHERE claim_id = @claimId;
-            INSERT INTO annotations (annotation_id, claim_id, task_id, worker_id, payload, submitted_at)
-            VALUES (@annotationId, @claimId, @TaskId, @WorkerId, @payload::jsonb, @submittedAt);
-            """, new { claimId, annotationId, claim.TaskId, claim.WorkerId, payload = request.Annotation!.Value.GetRawText(), submittedAt });
+        var content = claim.Content;
+        if (AnnotationSchema.Misfit(JsonDocument.Parse(claim.LabelSchema).RootElement, payload, content.Slice, content.Tile) is var (field, message))
+        {
+            throw new UnprocessableException(field, message); // before the commit: the stored annotation rolls back
+        }
+
         work.Publish(new AnnotationSubmitted
         {
             AnnotationId = annotationId,
@@ -120,7 +124,7 @@ public static class ClaimsApi
             TaskId = claim.TaskId,
             BatchId = claim.BatchId,
             WorkerId = claim.WorkerId,
-            Payload = request.Annotation.Value,
+            Payload = payload,
             RewardCents = claim.RewardCents,
             Policy = JsonSerializer.Deserialize<TaskPolicy>(claim.Policy, JsonSerializerOptions.Web)!,
             SubmittedAt = submittedAt,
@@ -182,15 +186,15 @@ public static class ClaimsApi
 
     private static void EnsureLeased(ClaimRow claim) => EnsureLeased(claim.ClaimId, claim.Status, claim.LeaseExpiresAt);
 
-    /// <summary>409 unless the claim is active and its lease has not run out.</summary>
-    public static void EnsureLeased(Guid claimId, string status, DateTime leaseExpiresAt)
+    /// <summary>409 unless the claim is active and its lease has not run out (at <paramref name="at"/>; now when not given).</summary>
+    public static void EnsureLeased(Guid claimId, string status, DateTime leaseExpiresAt, DateTime? at = null)
     {
         if (status != "active")
         {
             throw new ConflictException($"Claim {claimId} is {status}.", status);
         }
 
-        if (leaseExpiresAt <= DateTime.UtcNow)
+        if (leaseExpiresAt <= (at ?? DateTime.UtcNow))
         {
             throw new ConflictException($"The lease of claim {claimId} expired at {leaseExpiresAt:O}.");
         }

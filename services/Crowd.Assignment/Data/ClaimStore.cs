@@ -198,14 +198,49 @@ public static class ClaimStore
         Tile = tile is null ? null : JsonSerializer.Deserialize<TileRegion>(tile, JsonSerializerOptions.Web),
     };
 
+    /// <summary>A claim's columns with its task's: what submitting, extending or releasing it needs.</summary>
+    private const string ClaimColumns = """
+        c.claim_id, c.task_id, t.batch_id, c.worker_id, c.status, c.lease_expires_at, t.label_schema::text AS label_schema,
+        t.policy::text AS policy, t.reward_cents, t.content_uri, t.slice::text AS slice, t.tile::text AS tile,
+        EXISTS (SELECT 1 FROM cancelled_batches b WHERE b.batch_id = t.batch_id) AS batch_cancelled
+        """;
+
     /// <summary>The caller's claim with what submitting needs; another worker's claim is not found.</summary>
     public static Task<ClaimRow?> FindClaimAsync(this UnitOfWork work, Guid claimId, string workerId, bool forUpdate) =>
         work.QuerySingleOrDefaultAsync<ClaimRow>($"""
-            SELECT c.claim_id, c.task_id, t.batch_id, c.worker_id, c.status, c.lease_expires_at, t.label_schema::text AS label_schema,
-                   t.policy::text AS policy, t.reward_cents, t.content_uri, t.slice::text AS slice, t.tile::text AS tile,
-                   EXISTS (SELECT 1 FROM cancelled_batches b WHERE b.batch_id = t.batch_id) AS batch_cancelled
+            SELECT {ClaimColumns}
             FROM claims c JOIN pool_tasks t USING (task_id)
             WHERE c.claim_id = @claimId AND c.worker_id = @workerId
             {(forUpdate ? "FOR UPDATE OF c" : "")}
             """, new { claimId, workerId });
+
+    /// <summary>
+    /// The caller's claim, locked, and the annotation stored on it if the claim was active and leased at
+    /// <paramref name="submittedAt"/> (<c>Stored</c>), in one round trip: a submission that the caller then finds unfit for
+    /// the task's schema is rolled back with its unit of work. Null when the worker holds no such claim.
+    /// </summary>
+    public static async Task<(ClaimRow Claim, bool Stored)?> SubmitAsync(
+        this UnitOfWork work, Guid claimId, string workerId, Guid annotationId, string payload, DateTimeOffset submittedAt)
+    {
+        var command = new CommandDefinition($"""
+            WITH claim AS (
+                SELECT {ClaimColumns}
+                FROM claims c JOIN pool_tasks t USING (task_id)
+                WHERE c.claim_id = @claimId AND c.worker_id = @workerId
+                FOR UPDATE OF c
+            ), submitted AS (
+                UPDATE claims c SET status = 'submitted', finished_at = @submittedAt
+                FROM claim WHERE c.claim_id = claim.claim_id AND claim.status = 'active' AND claim.lease_expires_at > @submittedAt
+                RETURNING c.claim_id, c.task_id, c.worker_id
+            ), stored AS (
+                INSERT INTO annotations (annotation_id, claim_id, task_id, worker_id, payload, submitted_at)
+                SELECT @annotationId, claim_id, task_id, worker_id, @payload::jsonb, @submittedAt FROM submitted
+                RETURNING annotation_id
+            )
+            SELECT claim.*, EXISTS (SELECT 1 FROM stored) AS stored FROM claim
+            """, new { claimId, workerId, annotationId, payload, submittedAt }, work.Transaction);
+        var rows = await work.Connection.QueryAsync<ClaimRow, bool, (ClaimRow Claim, bool Stored)>(
+            command, (claim, stored) => (claim, stored), splitOn: "stored");
+        return rows.SingleOrDefault() is { Claim: not null } row ? row : null;
+    }
 }
