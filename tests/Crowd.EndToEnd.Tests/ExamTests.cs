@@ -151,6 +151,22 @@ public sealed class ExamTests
     }
 
     [Test]
+    public async Task Claim_DuringAnExam_BeyondFiveOpenQuestions_Is409ClaimLimit()
+    {
+        var qualification = await DefineAsync(questionCount: Items, passAccuracy: 0.5);
+        var worker = await WorkerAsync();
+        var examId = await StartAsync(worker, qualification);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.That((await ClaimAsync(worker)).GetProperty("batchId").GetGuid(), Is.EqualTo(examId));
+        }
+
+        using var refused = await worker.SendAsync(HttpMethod.Post, $"/v1/workers/{worker.Subject}/claims");
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), "a sixth question while five are open");
+        Assert.That((await ProblemAsync(refused)).GetProperty("state").GetString(), Is.EqualTo("claim-limit"));
+    }
+
+    [Test]
     public async Task Claim_ExamQuestionWhoseLeaseExpired_ComesBackToTheWorker()
     {
         var qualification = await DefineAsync(questionCount: 1, passAccuracy: 1.0);

@@ -46,13 +46,16 @@ public static class ClaimStore
         """;
 
     /// <summary>
-    /// How many open claims worker <c>@workerId</c> holds, pool tasks and exam questions together: a claim whose lease has
-    /// run out is not open, even before the sweeper marks it.
+    /// How many open claims the worker <paramref name="worker"/> (an SQL expression) holds, pool tasks and exam questions
+    /// together: a claim whose lease has run out is not open, even before the sweeper marks it.
     /// </summary>
-    private const string OpenClaims = """
-        ((SELECT count(*) FROM claims c WHERE c.worker_id = @workerId AND c.status = 'active' AND c.lease_expires_at > now())
-         + (SELECT count(*) FROM exam_claims c WHERE c.worker_id = @workerId AND c.status = 'active' AND c.lease_expires_at > now()))
+    private static string OpenClaimsOf(string worker) => $"""
+        ((SELECT count(*) FROM claims c WHERE c.worker_id = {worker} AND c.status = 'active' AND c.lease_expires_at > now())
+         + (SELECT count(*) FROM exam_claims c WHERE c.worker_id = {worker} AND c.status = 'active' AND c.lease_expires_at > now()))
         """;
+
+    /// <summary>How many open claims worker <c>@workerId</c> holds (<see cref="OpenClaimsOf"/>).</summary>
+    private static readonly string OpenClaims = OpenClaimsOf("@workerId");
 
     /// <summary>
     /// While the worker has an exam in progress, the claim is its next unanswered question not claimed now (in question
@@ -78,6 +81,8 @@ public static class ClaimStore
         // The exam question's statement comes second, under the same lock, so that two concurrent claims never take one
         // question twice or more questions than the exam has (the partial unique index on active exam claims says so too);
         // the pool statement, third, sees the exam claim (or an exam in progress) and takes nothing then. Still one round trip.
+        // Its worker test and open-claims count are correlated with the exam's row, so they run only for a worker who has an
+        // exam in progress: written with @workerId alone, PostgreSQL computed them up front for every claim.
         // The pool statement reads only the tasks of qualification sets the worker holds (qualification_sets, a few rows), each
         // set from its own part of the claimable index in priority order, so a task the worker is not qualified for is never
         // read and the claim does not slow down as work it cannot do piles up. ranked is each such set's first task the worker
@@ -97,14 +102,14 @@ public static class ClaimStore
         // The never-twice test ends in OFFSET 0 so that it stays a probe of (worker, task) for each task read: left to
         // itself, PostgreSQL turned it into an anti-join that read every claim the worker ever made for each set's head,
         // so a claim cost grew with the worker's history (370 claims: 1,200 buffers and 2 to 8 ms, against 200 and 1 ms).
-        const string sql = $$"""
+        var sql = $$"""
             SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
             WITH question AS (
                 SELECT q.question_id, q.exam_id, q.item_id
                 FROM exams e JOIN exam_questions q USING (exam_id)
                 WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
-                  AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = @workerId AND w.status = 'active')
-                  AND {{OpenClaims}} < @maxOpenClaims
+                  AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = e.worker_id AND w.status = 'active'
+                                                        AND {{OpenClaimsOf("w.worker_id")}} < @maxOpenClaims)
                   AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
                 ORDER BY e.started_at, q.position
                 LIMIT 1
