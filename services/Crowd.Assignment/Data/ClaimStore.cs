@@ -102,86 +102,91 @@ public static class ClaimStore
         // The never-twice test ends in OFFSET 0 so that it stays a probe of (worker, task) for each task read: left to
         // itself, PostgreSQL turned it into an anti-join that read every claim the worker ever made for each set's head,
         // so a claim cost grew with the worker's history (370 claims: 1,200 buffers and 2 to 8 ms, against 200 and 1 ms).
-        var sql = $$"""
-            SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
-            WITH question AS (
-                SELECT q.question_id, q.exam_id, q.item_id
-                FROM exams e JOIN exam_questions q USING (exam_id)
-                WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
-                  AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = e.worker_id AND w.status = 'active'
-                                                        AND {{OpenClaimsOf("w.worker_id")}} < @maxOpenClaims)
-                  AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
-                ORDER BY e.started_at, q.position
-                LIMIT 1
-                FOR UPDATE OF q SKIP LOCKED
-            ), claim AS (
-                INSERT INTO exam_claims (claim_id, question_id, worker_id, status, claimed_at, lease_expires_at)
-                SELECT @examClaimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
-                RETURNING claim_id, question_id, lease_expires_at
-            )
-            SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
-                   NULL::text AS guidelines_url, i.content_uri,
-                   CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
-                   NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
-            FROM claim
-            JOIN question USING (question_id)
-            JOIN exam_items i ON i.item_id = question.item_id
-            JOIN exams e ON e.exam_id = question.exam_id
-            JOIN qualifications d ON d.name = e.qualification AND d.version = e.version;
-            WITH worker AS (
-                SELECT worker_id, qualifications, reliability FROM workers
-                WHERE worker_id = @workerId AND status = 'active'
-                  AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
-                  AND {{OpenClaims}} < @maxOpenClaims
-            ), ranked AS (
-                SELECT s.set_id, head.priority, head.released_at, head.task_id
-                FROM worker w
-                JOIN qualification_sets s ON s.qualifications <@ w.qualifications
-                CROSS JOIN LATERAL (
-                    SELECT t.priority, t.released_at, t.task_id
-                    FROM pool_tasks t
-                    WHERE t.qualification_set_id = s.set_id AND t.claimable
-                      AND {{MayTake}}
-                    ORDER BY t.priority DESC, t.released_at, t.task_id
-                    LIMIT 1
-                ) head
-                ORDER BY head.priority DESC, head.released_at, head.task_id
-            ), candidate AS (
-                SELECT free.task_id
-                FROM ranked r, worker w
-                CROSS JOIN LATERAL (
-                    SELECT t.task_id
-                    FROM pool_tasks t
-                    WHERE t.qualification_set_id = r.set_id AND t.claimable
-                      AND {{MayTake}}
-                    ORDER BY t.priority DESC, t.released_at, t.task_id
-                    LIMIT 1
-                    FOR UPDATE OF t SKIP LOCKED
-                ) free
-                ORDER BY r.priority DESC, r.released_at, r.task_id
-                LIMIT 1
-            ), taken AS (
-                UPDATE pool_tasks t SET open_slots = t.open_slots - 1
-                FROM candidate WHERE t.task_id = candidate.task_id
-                RETURNING t.*
-            ), claim AS (
-                INSERT INTO claims (claim_id, task_id, worker_id, item_id, status, lease_expires_at)
-                SELECT @claimId, task_id, @workerId, item_id, 'active', now() + @lease FROM taken
-                RETURNING claim_id, task_id, lease_expires_at
-            )
-            SELECT claim.claim_id, taken.task_id, taken.batch_id, taken.label_schema::text AS label_schema, taken.guidelines_url,
-                   taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at,
-                   false AS is_exam_question
-            FROM claim JOIN taken USING (task_id)
-            """;
         var command = new CommandDefinition(
-            sql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), examClaimId = Guid.CreateVersion7(), lease, maxOpenClaims }, work.Transaction);
+            ClaimNextSql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), examClaimId = Guid.CreateVersion7(), lease, maxOpenClaims }, work.Transaction);
         await using var results = await work.Connection.QueryMultipleAsync(command);
         await results.ReadAsync(); // the lock's one row
         var question = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
         var task = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
         return question ?? task;
     }
+
+    /// <summary>
+    /// The claim's three statements, in one command (<see cref="ClaimNextAsync"/> says why each part is there): built once,
+    /// not on every claim.
+    /// </summary>
+    private static readonly string ClaimNextSql = $$"""
+        SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
+        WITH question AS (
+            SELECT q.question_id, q.exam_id, q.item_id
+            FROM exams e JOIN exam_questions q USING (exam_id)
+            WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
+              AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = e.worker_id AND w.status = 'active'
+                                                    AND {{OpenClaimsOf("w.worker_id")}} < @maxOpenClaims)
+              AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
+            ORDER BY e.started_at, q.position
+            LIMIT 1
+            FOR UPDATE OF q SKIP LOCKED
+        ), claim AS (
+            INSERT INTO exam_claims (claim_id, question_id, worker_id, status, claimed_at, lease_expires_at)
+            SELECT @examClaimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
+            RETURNING claim_id, question_id, lease_expires_at
+        )
+        SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
+               NULL::text AS guidelines_url, i.content_uri,
+               CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
+               NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
+        FROM claim
+        JOIN question USING (question_id)
+        JOIN exam_items i ON i.item_id = question.item_id
+        JOIN exams e ON e.exam_id = question.exam_id
+        JOIN qualifications d ON d.name = e.qualification AND d.version = e.version;
+        WITH worker AS (
+            SELECT worker_id, qualifications, reliability FROM workers
+            WHERE worker_id = @workerId AND status = 'active'
+              AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
+              AND {{OpenClaims}} < @maxOpenClaims
+        ), ranked AS (
+            SELECT s.set_id, head.priority, head.released_at, head.task_id
+            FROM worker w
+            JOIN qualification_sets s ON s.qualifications <@ w.qualifications
+            CROSS JOIN LATERAL (
+                SELECT t.priority, t.released_at, t.task_id
+                FROM pool_tasks t
+                WHERE t.qualification_set_id = s.set_id AND t.claimable
+                  AND {{MayTake}}
+                ORDER BY t.priority DESC, t.released_at, t.task_id
+                LIMIT 1
+            ) head
+            ORDER BY head.priority DESC, head.released_at, head.task_id
+        ), candidate AS (
+            SELECT free.task_id
+            FROM ranked r, worker w
+            CROSS JOIN LATERAL (
+                SELECT t.task_id
+                FROM pool_tasks t
+                WHERE t.qualification_set_id = r.set_id AND t.claimable
+                  AND {{MayTake}}
+                ORDER BY t.priority DESC, t.released_at, t.task_id
+                LIMIT 1
+                FOR UPDATE OF t SKIP LOCKED
+            ) free
+            ORDER BY r.priority DESC, r.released_at, r.task_id
+            LIMIT 1
+        ), taken AS (
+            UPDATE pool_tasks t SET open_slots = t.open_slots - 1
+            FROM candidate WHERE t.task_id = candidate.task_id
+            RETURNING t.*
+        ), claim AS (
+            INSERT INTO claims (claim_id, task_id, worker_id, item_id, status, lease_expires_at)
+            SELECT @claimId, task_id, @workerId, item_id, 'active', now() + @lease FROM taken
+            RETURNING claim_id, task_id, lease_expires_at
+        )
+        SELECT claim.claim_id, taken.task_id, taken.batch_id, taken.label_schema::text AS label_schema, taken.guidelines_url,
+               taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at,
+               false AS is_exam_question
+        FROM claim JOIN taken USING (task_id)
+        """;
 
     /// <summary>Why a claim found nothing: the worker's status and open claims; null without a profile.</summary>
     public static Task<WorkerStanding?> FindStandingAsync(this UnitOfWork work, string workerId) =>
