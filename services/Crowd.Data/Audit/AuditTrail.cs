@@ -33,5 +33,12 @@ public static class AuditTrail
         }, events => new AuditEventsRecorded { Events = events });
     }
 
+    /// <summary>
+    /// Several transactions' audit bundles as one, their events in order: the relay merges them (<see cref="Outbox.OutboxMerge"/>),
+    /// which is safe because the chain appends an event it already holds no second time, whatever message brought it.
+    /// </summary>
+    public static AuditEventsRecorded Merge(IReadOnlyList<AuditEventsRecorded> bundles) =>
+        new() { Events = [.. bundles.SelectMany(bundle => bundle.Events)] };
+
     private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Crowd.Contracts.Audit;
+using Crowd.Data.Audit;
 using Crowd.Data.Outbox;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -124,6 +125,9 @@ public static class MessagingExtensions
             host.WaitUntilStarted = false;
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
+        // Every service records audit events, most of them one a transaction (a claim's disclosure): merged, a window of
+        // them costs the broker and payouts one message.
+        builder.Services.AddOutboxMerge<AuditEventsRecorded>(bundle => bundle.Events.Count, AuditTrail.Merge);
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<OutboxNotifier>();
         builder.Services.AddHostedService<OutboxPruner>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Crowd.Data.Messaging;
 using Crowd.Data.Observability;
@@ -22,7 +23,8 @@ namespace Crowd.Data.Outbox;
 /// <para>
 /// No consumer of the platform depends on publish order (README, "Who needs order"), so unkeyed rows go out in any order.
 /// Rows with an ordering key are published in <c>seq</c> order, one at a time, by the one relay that holds the key's
-/// lock and whose window starts with the key's oldest unsent row.
+/// lock and whose window starts with the key's oldest unsent row. A window's unkeyed rows of a bundle type registered to
+/// merge (<see cref="OutboxMerge"/>: audit events) go as few messages, each under an id made from its rows' ids.
 /// </para>
 /// A row that fails (its type cannot be loaded, its body not read, the broker refuses it while others go) is tried
 /// again after a backoff and parked after <see cref="OutboxOptions.MaxAttempts"/>; the rows behind it do not wait.
@@ -30,10 +32,12 @@ namespace Crowd.Data.Outbox;
 /// with exponential backoff.
 /// </summary>
 public sealed class OutboxRelay(
-    NpgsqlDataSource dataSource, IBusControl bus, OutboxSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
+    NpgsqlDataSource dataSource, IBusControl bus, OutboxSignal signal, IOptions<OutboxOptions> options, IEnumerable<OutboxMerge> merges,
+    ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private readonly OutboxOptions _options = options.Value;
+    private readonly Dictionary<Type, OutboxMerge> _merges = merges.ToDictionary(m => m.BundleType);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -135,10 +139,13 @@ public sealed class OutboxRelay(
         var rows = claimed.TakeWhile(r => r.Body is not null)
             .Select(r => new OutboxRow(r.Seq, r.Id, r.MessageType, r.Body!, r.OrderingKey, r.Attempts, r.TraceParent)).ToList();
 
-        var chains = await PublishableChainsAsync(connection, transaction, rows, cancellationToken);
+        var chains = await PublishableKeyedChainsAsync(connection, transaction, rows, cancellationToken);
+        var (unkeyed, unreadable) = Read(rows.Where(r => r.OrderingKey is null));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.PublishTimeout);
-        var outcomes = (await Task.WhenAll(chains.Select(chain => PublishChainAsync(chain, timeout.Token)))).SelectMany(o => o).ToList();
+        var outcomes = (await Task.WhenAll(chains.Select(chain => PublishChainAsync(chain, timeout.Token))
+                .Concat(Merged(unkeyed).Select(publication => PublishAsync(publication, timeout.Token)))))
+            .SelectMany(o => o).Concat(unreadable).ToList();
         cancellationToken.ThrowIfCancellationRequested();
 
         var sent = outcomes.Where(o => o.Error is null).Select(o => o.Row.Seq).ToArray();
@@ -178,15 +185,15 @@ public sealed class OutboxRelay(
     }
 
     /// <summary>
-    /// The window as chains published side by side: each unkeyed row alone, and each key's rows in <c>seq</c> order
+    /// The window's keyed rows as chains published side by side with the unkeyed ones: each key's rows in <c>seq</c> order
     /// (one at a time, stopping at the first failure) when this relay may publish that key now: it holds the key's
     /// relay lock (until commit) and its rows are the key's oldest unsent ones, with none between them held by another
     /// relay or by a backoff. Otherwise the key's rows are left for a later window.
     /// </summary>
-    private static async Task<List<OutboxRow[]>> PublishableChainsAsync(
+    private static async Task<List<OutboxRow[]>> PublishableKeyedChainsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<OutboxRow> rows, CancellationToken cancellationToken)
     {
-        var chains = rows.Where(r => r.OrderingKey is null).Select(r => new[] { r }).ToList();
+        var chains = new List<OutboxRow[]>();
         var byKey = rows.Where(r => r.OrderingKey is not null).GroupBy(r => r.OrderingKey!, StringComparer.Ordinal).ToList();
         if (byKey.Count == 0)
         {
@@ -234,7 +241,8 @@ public sealed class OutboxRelay(
         var outcomes = new List<Outcome>(chain.Length);
         foreach (var row in chain)
         {
-            var outcome = await PublishAsync(row, cancellationToken);
+            var (read, unreadable) = Read([row]);
+            var outcome = read.Count == 1 ? (await PublishAsync(read[0], cancellationToken))[0] : unreadable[0];
             outcomes.Add(outcome);
             if (outcome.Error is not null)
             {
@@ -245,34 +253,91 @@ public sealed class OutboxRelay(
         return outcomes;
     }
 
-    private async Task<Outcome> PublishAsync(OutboxRow row, CancellationToken cancellationToken)
+    /// <summary>The rows as messages, one each; a row whose type cannot be loaded or whose body cannot be read fails alone.</summary>
+    private static (List<Publication> Read, List<Outcome> Unreadable) Read(IEnumerable<OutboxRow> rows)
     {
-        Type type;
-        object message;
-        try
+        var read = new List<Publication>();
+        var unreadable = new List<Outcome>();
+        foreach (var row in rows)
         {
-            type = MessageTypes.Resolve(row.MessageType);
-            message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
-                ?? throw new JsonException($"Outbox row {row.Id} has a null body.");
-        }
+            try
+            {
+                var type = MessageTypes.Resolve(row.MessageType);
+                var message = JsonSerializer.Deserialize(row.Body, type, MessageTypes.Json)
+                    ?? throw new JsonException($"Outbox row {row.Id} has a null body.");
+                read.Add(new Publication([row], row.Id, type, message));
+            }
 #pragma warning disable CA1031 // Whatever the row's fault, it is counted against the row, never against the rows behind it.
-        catch (Exception exception)
-        {
-            return new Outcome(row, exception, RowFault: true);
+            catch (Exception exception)
+            {
+                unreadable.Add(new Outcome(row, exception, RowFault: true));
+            }
+#pragma warning restore CA1031
         }
 
+        return (read, unreadable);
+    }
+
+    /// <summary>
+    /// The unkeyed messages with those of each type registered to merge packed, in <c>seq</c> order, into as few as hold
+    /// at most <see cref="UnitOfWork.MaxBundleItems"/> items each (a message already that full goes alone).
+    /// </summary>
+    private IEnumerable<Publication> Merged(List<Publication> unkeyed)
+    {
+        foreach (var ofType in unkeyed.GroupBy(p => p.Type))
+        {
+            if (!_merges.TryGetValue(ofType.Key, out var merge))
+            {
+                foreach (var publication in ofType)
+                {
+                    yield return publication;
+                }
+
+                continue;
+            }
+
+            var pack = new List<Publication>();
+            var items = 0;
+            foreach (var publication in ofType)
+            {
+                var itemsOfIt = merge.ItemsOf(publication.Message);
+                if (pack.Count > 0 && items + itemsOfIt > UnitOfWork.MaxBundleItems)
+                {
+                    yield return Publication.Merge(merge, pack);
+                    pack = [];
+                    items = 0;
+                }
+
+                pack.Add(publication);
+                items += itemsOfIt;
+            }
+
+            if (pack.Count > 0)
+            {
+                yield return Publication.Merge(merge, pack);
+            }
+        }
+    }
+
+    /// <summary>Publishes one message; its rows share the outcome.</summary>
+    private async Task<List<Outcome>> PublishAsync(Publication publication, CancellationToken cancellationToken)
+    {
+        Exception? error = null;
         try
         {
-            // Inside the trace the row was written in: MassTransit's send span is this one's child and its headers carry it on.
-            using var span = CrowdTracing.Source.StartActivity($"outbox publish {type.Name}", ActivityKind.Producer, row.TraceParent);
-            await bus.Publish(message, type, context => context.MessageId = row.Id, cancellationToken);
-            return new Outcome(row, null, RowFault: false);
+            // Inside the trace its (first) row was written in: MassTransit's send span is this one's child and its headers carry it on.
+            using var span = CrowdTracing.Source.StartActivity(
+                $"outbox publish {publication.Type.Name}", ActivityKind.Producer, publication.Rows[0].TraceParent);
+            await bus.Publish(publication.Message, publication.Type, context => context.MessageId = publication.MessageId, cancellationToken);
         }
+#pragma warning disable CA1031 // A refusal or a lost confirm is counted against the rows; the window's other messages go on.
         catch (Exception exception)
         {
-            return new Outcome(row, exception, RowFault: false);
+            error = exception;
         }
 #pragma warning restore CA1031
+
+        return [.. publication.Rows.Select(row => new Outcome(row, error, RowFault: false))];
     }
 
     /// <summary>Counts the attempts, holds each row back for its backoff, parks those out of attempts; returns the parked ones.</summary>
@@ -319,6 +384,35 @@ public sealed class OutboxRelay(
     private sealed record OutboxRow(long Seq, Guid Id, string MessageType, string Body, string? OrderingKey, int Attempts, string? TraceParent);
 
     private sealed record Outcome(OutboxRow Row, Exception? Error, bool RowFault);
+
+    /// <summary>One message and the rows it carries: one row (its id the message's), or several merged.</summary>
+    private sealed record Publication(IReadOnlyList<OutboxRow> Rows, Guid MessageId, Type Type, object Message)
+    {
+        /// <summary>
+        /// The pack as one message (a pack of one is left as it is), under an id made from its rows' ids: the same rows
+        /// merged again are the same message to the consumers' inboxes, and other rows make another.
+        /// </summary>
+        public static Publication Merge(OutboxMerge merge, List<Publication> pack)
+        {
+            if (pack.Count == 1)
+            {
+                return pack[0];
+            }
+
+            var rows = pack.SelectMany(p => p.Rows).ToList();
+            var ids = new byte[16 * rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                rows[i].Id.TryWriteBytes(ids.AsSpan(16 * i), bigEndian: true, out _);
+            }
+
+            // A name-based UUID (version 8, RFC 9562): the first 16 bytes of the ids' SHA-256, version and variant set.
+            var hash = SHA256.HashData(ids).AsSpan(0, 16);
+            hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+            hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+            return new Publication(rows, new Guid(hash, bigEndian: true), pack[0].Type, merge.Merge([.. pack.Select(p => p.Message)]));
+        }
+    }
 
     private sealed record ParkedRow(Guid Id, string MessageType, int Attempts, string LastError);
 }

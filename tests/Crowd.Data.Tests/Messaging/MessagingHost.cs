@@ -19,9 +19,13 @@ public sealed class MessagingHost : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Starts a host; <paramref name="settings"/> override configuration (<c>Outbox:MaxAttempts</c>, say).</summary>
+    /// <summary>
+    /// Starts a host; <paramref name="settings"/> override configuration (<c>Outbox:MaxAttempts</c>, say) and
+    /// <paramref name="services"/> adds to its services (an <see cref="Outbox.OutboxMerge"/>, say).
+    /// </summary>
     public static async Task<MessagingHost> StartAsync(
-        string connectionString, string virtualHost, bool relayEnabled = true, IReadOnlyDictionary<string, string?>? settings = null)
+        string connectionString, string virtualHost, bool relayEnabled = true, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         var configuration = new Dictionary<string, string?>
@@ -43,6 +47,7 @@ public sealed class MessagingHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.AddCrowdData(typeof(MessagingHost).Assembly);
         builder.AddCrowdMessaging("datatests", typeof(MessagingHost).Assembly);
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         // The bus connects in the background; the tests publish at once, so they wait for their queues to be bound.

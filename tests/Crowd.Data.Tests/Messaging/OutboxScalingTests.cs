@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Crowd.Data.Outbox;
 using Crowd.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crowd.Data.Tests.Messaging;
 
@@ -102,6 +103,87 @@ public sealed class OutboxScalingTests : MessagingFixture
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM deliveries WHERE writer = 2"), Is.EqualTo(1));
             Assert.That(await host.QueryScalarAsync<long>("SELECT count(*) FROM deliveries WHERE writer = 3"), Is.Zero);
         });
+    }
+
+    [Test]
+    public async Task Relay_BundlesRegisteredToMerge_GoAsFewMessagesOfBoundedSizeEachItemOnceAndTheSameRowsUnderTheSameId()
+    {
+        // Sixty transactions' small bundles, one full bundle, and a keyed bundle, all waiting when a relay starts: one window.
+        const int small = 60;
+        await using (var dead = await MessagingHost.StartAsync(ConnectionString, VirtualHost, relayEnabled: false))
+        {
+            for (var t = 0; t < small; t++)
+            {
+                await using var work = await dead.Database.BeginAsync();
+                for (var i = 0; i <= t % 3; i++) // one to three items
+                {
+                    work.PublishInBundle(new Burst { Writer = 1, Sequence = t * 3 + i }, bursts => new Bursts { Items = bursts });
+                }
+
+                await work.CommitAsync();
+            }
+
+            await using (var work = await dead.Database.BeginAsync())
+            {
+                for (var i = 0; i < UnitOfWork.MaxBundleItems; i++)
+                {
+                    work.PublishInBundle(new Burst { Writer = 2, Sequence = i }, bursts => new Bursts { Items = bursts });
+                }
+
+                await work.CommitAsync();
+            }
+
+            await using (var work = await dead.Database.BeginAsync())
+            {
+                work.Publish(new Bursts { Items = [new Burst { Writer = 3, Sequence = 0 }] }, orderingKey: "key-1");
+                await work.CommitAsync();
+            }
+        }
+
+        const long smallItems = small / 3 * (1 + 2 + 3);
+        const long allItems = smallItems + UnitOfWork.MaxBundleItems + 1;
+        void Merge(IServiceCollection services) =>
+            services.AddOutboxMerge<Bursts>(bundle => bundle.Items.Count, bundles => new Bursts { Items = [.. bundles.SelectMany(b => b.Items)] });
+        var oneRelay = new Dictionary<string, string?> { ["Outbox:Relays"] = "1" };
+        const string messageIds = "SELECT string_agg(DISTINCT message_id::text, ',' ORDER BY message_id::text) FROM deliveries";
+        string firstIds;
+        await using (var relaying = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: oneRelay, services: Merge))
+        {
+            await WaitForAsync(relaying, "SELECT count(*) FROM deliveries", allItems, "every item");
+            await WaitForAsync(relaying, "SELECT count(*) FROM outbox_marks", small + 2, "every row to be marked sent");
+            await Task.Delay(500);
+            Assert.Multiple(async () =>
+            {
+                Assert.That(await relaying.QueryScalarAsync<long>("SELECT count(*) FROM deliveries"), Is.EqualTo(allItems), "each item once");
+                Assert.That(await relaying.QueryScalarAsync<long>("SELECT count(DISTINCT message_id) FROM deliveries WHERE writer = 1"),
+                    Is.EqualTo((smallItems + UnitOfWork.MaxBundleItems - 1) / UnitOfWork.MaxBundleItems), "the small bundles in as few messages as hold them");
+                Assert.That(await relaying.QueryScalarAsync<long>(
+                    "SELECT max(n) FROM (SELECT count(*) AS n FROM deliveries GROUP BY message_id) m"), Is.EqualTo(UnitOfWork.MaxBundleItems),
+                    "no message above the bundle limit");
+                Assert.That(await relaying.QueryScalarAsync<long>("""
+                    SELECT count(*) FROM (SELECT writer, sequence, lag(sequence) OVER (PARTITION BY message_id ORDER BY position) AS before
+                                          FROM deliveries WHERE writer = 1) d
+                    WHERE sequence < before
+                    """), Is.Zero, "within a merged message, the items in the order their transactions wrote them");
+                Assert.That(await relaying.QueryScalarAsync<long>(
+                    "SELECT count(*) FROM deliveries d JOIN outbox o ON o.id = d.message_id WHERE d.writer IN (2, 3)"), Is.EqualTo(UnitOfWork.MaxBundleItems + 1),
+                    "the full bundle and the keyed one go alone, under their rows' ids");
+            });
+            firstIds = await relaying.QueryScalarAsync<string>(messageIds);
+        }
+
+        // A relay killed between the confirms and its commit leaves the rows unsent: the same rows go again, merged the same
+        // way, under the same ids, which the consumers' inboxes drop.
+        await using (var dead = await MessagingHost.StartAsync(ConnectionString, VirtualHost, relayEnabled: false))
+        {
+            await dead.QueryScalarAsync<int>("WITH unsent AS (UPDATE outbox SET sent_at = NULL RETURNING 1) SELECT count(*)::int FROM unsent");
+        }
+
+        await using (var relaying = await MessagingHost.StartAsync(ConnectionString, VirtualHost, settings: oneRelay, services: Merge))
+        {
+            await WaitForAsync(relaying, "SELECT count(*) FROM deliveries", 2 * allItems, "every item a second time");
+            Assert.That(await relaying.QueryScalarAsync<string>(messageIds), Is.EqualTo(firstIds), "the message ids of the second publish");
+        }
     }
 
     [Test]
