@@ -78,7 +78,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// published only if the transaction commits. No renumbering is needed: relays claim whatever is committed and unsent,
     /// whatever its <c>seq</c> (rows with an ordering key take the key's lock here, so their order is still commit order).
     /// </summary>
-    public async Task FlushOutboxAsync() => _flushed |= await WriteOutboxAsync();
+    public async Task FlushOutboxAsync() => _flushed |= await WriteOutboxAsync(andCommit: false);
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
@@ -102,9 +102,14 @@ public sealed class UnitOfWork : IAsyncDisposable
             await write();
         }
 
-        var wrote = await WriteOutboxAsync() | _flushed;
-        await Transaction.CommitAsync(_cancellationToken);
-        if (wrote)
+        // The rows and the COMMIT in one round trip (OutboxWriter); a transaction with no rows left to write commits alone.
+        var wroteAndCommitted = await WriteOutboxAsync(andCommit: true);
+        if (!wroteAndCommitted)
+        {
+            await Transaction.CommitAsync(_cancellationToken);
+        }
+
+        if (wroteAndCommitted || _flushed)
         {
             _signal?.Committed();
         }
@@ -149,8 +154,11 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// <summary>Runs <paramref name="action"/> once this unit of work has committed (a metric of what it did); never if it rolls back.</summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
-    /// <summary>Writes the queued messages and bundles as outbox rows; whether there were any.</summary>
-    private async Task<bool> WriteOutboxAsync()
+    /// <summary>
+    /// Writes the queued messages and bundles as outbox rows, and with <paramref name="andCommit"/> commits in the same
+    /// round trip; whether there were any (and so whether it committed).
+    /// </summary>
+    private async Task<bool> WriteOutboxAsync(bool andCommit)
     {
         foreach (var outgoing in _outgoing)
         {
@@ -163,7 +171,7 @@ public sealed class UnitOfWork : IAsyncDisposable
         }
 
         _bundles.Clear();
-        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, _cancellationToken);
+        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, andCommit, _cancellationToken);
         _outgoing.Clear();
         return wrote;
     }

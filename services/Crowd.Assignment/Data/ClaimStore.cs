@@ -83,12 +83,15 @@ public static class ClaimStore
         // the pool statement, third, sees the exam claim (or an exam in progress) and takes nothing then. Still one round trip.
         // Its worker test and open-claims count are correlated with the exam's row, so they run only for a worker who has an
         // exam in progress: written with @workerId alone, PostgreSQL computed them up front for every claim.
-        // The pool statement reads only the tasks of qualification sets the worker holds (qualification_sets, a few rows), each
+        // The pool statement reads only the tasks of qualification sets the worker holds (held_sets, a few rows), each
         // set from its own part of the claimable index in priority order, so a task the worker is not qualified for is never
         // read and the claim does not slow down as work it cannot do piles up. ranked is each such set's first task the worker
         // may take, best first; candidate then locks, set by set in that order, the first of the set's tasks the worker may
         // take that no other claim has locked, and stops at the first set that has one (the nested loop under LIMIT 1 runs
-        // the locking scan of one set unless that set's tasks are all locked). Both scans test the same conditions, so
+        // the locking scan of one set unless that set's tasks are all locked; ranked's own ORDER BY is what puts the sort
+        // below that loop: without it the planner sorts above it, after locking a task in every set). A worker who holds one set, most of them, has
+        // nothing to rank: its set's tasks are read once, by the locking scan (the other branch's one-time filter skips the
+        // ranking scan, which read the head of the same set a second time). Both scans test the same conditions, so
         // without a concurrent claim the task is the head of the best set: the best task of all, as one walk of the whole
         // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
         // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
@@ -146,19 +149,27 @@ public static class ClaimStore
             WHERE worker_id = @workerId AND status = 'active'
               AND NOT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress')
               AND {{OpenClaims}} < @maxOpenClaims
+        ), held_sets AS (
+            SELECT s.set_id FROM worker w JOIN qualification_sets s ON s.qualifications <@ w.qualifications
         ), ranked AS (
-            SELECT s.set_id, head.priority, head.released_at, head.task_id
-            FROM worker w
-            JOIN qualification_sets s ON s.qualifications <@ w.qualifications
-            CROSS JOIN LATERAL (
-                SELECT t.priority, t.released_at, t.task_id
-                FROM pool_tasks t
-                WHERE t.qualification_set_id = s.set_id AND t.claimable
-                  AND {{MayTake}}
-                ORDER BY t.priority DESC, t.released_at, t.task_id
-                LIMIT 1
-            ) head
-            ORDER BY head.priority DESC, head.released_at, head.task_id
+            SELECT * FROM (
+                SELECT s.set_id, NULL::integer AS priority, NULL::timestamptz AS released_at, NULL::uuid AS task_id
+                FROM held_sets s
+                WHERE (SELECT count(*) FROM held_sets) = 1
+                UNION ALL
+                SELECT s.set_id, head.priority, head.released_at, head.task_id
+                FROM held_sets s, worker w
+                CROSS JOIN LATERAL (
+                    SELECT t.priority, t.released_at, t.task_id
+                    FROM pool_tasks t
+                    WHERE t.qualification_set_id = s.set_id AND t.claimable
+                      AND {{MayTake}}
+                    ORDER BY t.priority DESC, t.released_at, t.task_id
+                    LIMIT 1
+                ) head
+                WHERE (SELECT count(*) FROM held_sets) > 1
+            ) heads
+            ORDER BY priority DESC, released_at, task_id
         ), candidate AS (
             SELECT free.task_id
             FROM ranked r, worker w
