@@ -41,7 +41,7 @@ static int WriteSynthetic(string prefix)
 static int Usage()
 {
     Console.Error.WriteLine("usage: Crowd.Bench ds | ds-memory | quality [data-folder] | smoothing [data-folder] | simulate | six-workers | revisit-speed | write-synthetic [prefix] | relay-lag | audit-chain | coco-rle | slicing-scale | slicing-refusals | items-export | claims-scale [open tasks...]\n" +
-        "       | load [--workers 500] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--items 20000] [--raw-tasks 150000] [--gateway URL] [--key-file F]\n" +
+        "       | load [--workers 500] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--items 20000|50000] [--raw-tasks 150000] [--gateway URL] [--key-file F]\n" +
         "       | raw-claims [--workers N] [--connections 8] [--seconds 20] [--warmup 3] [--claims-only] [--raw-tasks 150000]");
     return 2;
 }

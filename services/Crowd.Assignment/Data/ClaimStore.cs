@@ -78,11 +78,13 @@ public static class ClaimStore
         // A per-(worker, item) counter row, upserted by the claim statement with a conditional update, would serialise them
         // too, but a refused upsert would leave the statement with no task even where another item's task fits.
         // Every claim counts, released and expired ones too: the worker has seen that content.
-        // The exam question's statement comes second, under the same lock, so that two concurrent claims never take one
-        // question twice or more questions than the exam has (the partial unique index on active exam claims says so too);
-        // the pool statement, third, sees the exam claim (or an exam in progress) and takes nothing then. Still one round trip.
-        // Its worker test and open-claims count are correlated with the exam's row, so they run only for a worker who has an
-        // exam in progress: written with @workerId alone, PostgreSQL computed them up front for every claim.
+        // Second, under the same lock, whether the worker has an exam in progress; third, the pool statement, which takes
+        // nothing then. Still one round trip. Only for a worker with an exam in progress (no exam can start meanwhile: starting
+        // one takes the same lock) does a second round trip claim the exam's next question, under the lock, so that two
+        // concurrent claims never take one question twice or more questions than the exam has (the partial unique index on
+        // active exam claims says so too). Sent with every claim, the exam statement cost every claim its plan's start-up
+        // (PostgreSQL initialises every node of a plan before it runs any, and start-ups were a fifth of its time here).
+        // Its worker test and open-claims count are correlated with the exam's row, so they run only for the exam's worker.
         // The pool statement reads only the tasks of qualification sets the worker holds (held_sets, a few rows), each
         // set from its own part of the claimable index in priority order, so a task the worker is not qualified for is never
         // read and the claim does not slow down as work it cannot do piles up. ranked is each such set's first task the worker
@@ -105,13 +107,21 @@ public static class ClaimStore
         // The never-twice test ends in OFFSET 0 so that it stays a probe of (worker, task) for each task read: left to
         // itself, PostgreSQL turned it into an anti-join that read every claim the worker ever made for each set's head,
         // so a claim cost grew with the worker's history (370 claims: 1,200 buffers and 2 to 8 ms, against 200 and 1 ms).
-        var command = new CommandDefinition(
-            ClaimNextSql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), examClaimId = Guid.CreateVersion7(), lease, maxOpenClaims }, work.Transaction);
-        await using var results = await work.Connection.QueryMultipleAsync(command);
-        await results.ReadAsync(); // the lock's one row
-        var question = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
-        var task = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
-        return question ?? task;
+        var claim = new CommandDefinition(
+            ClaimNextSql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), lease, maxOpenClaims }, work.Transaction);
+        await using (var results = await work.Connection.QueryMultipleAsync(claim))
+        {
+            await results.ReadAsync(); // the lock's one row
+            var examInProgress = await results.ReadSingleAsync<bool>();
+            var task = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+            if (!examInProgress)
+            {
+                return task;
+            }
+        }
+
+        return await work.QuerySingleOrDefaultAsync<ClaimedTask>(
+            ExamQuestionSql, new { workerId, examClaimId = Guid.CreateVersion7(), lease, maxOpenClaims });
     }
 
     /// <summary>
@@ -120,30 +130,7 @@ public static class ClaimStore
     /// </summary>
     private static readonly string ClaimNextSql = $$"""
         SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
-        WITH question AS (
-            SELECT q.question_id, q.exam_id, q.item_id
-            FROM exams e JOIN exam_questions q USING (exam_id)
-            WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
-              AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = e.worker_id AND w.status = 'active'
-                                                    AND {{OpenClaimsOf("w.worker_id")}} < @maxOpenClaims)
-              AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
-            ORDER BY e.started_at, q.position
-            LIMIT 1
-            FOR UPDATE OF q SKIP LOCKED
-        ), claim AS (
-            INSERT INTO exam_claims (claim_id, question_id, worker_id, status, claimed_at, lease_expires_at)
-            SELECT @examClaimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
-            RETURNING claim_id, question_id, lease_expires_at
-        )
-        SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
-               NULL::text AS guidelines_url, i.content_uri,
-               CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
-               NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
-        FROM claim
-        JOIN question USING (question_id)
-        JOIN exam_items i ON i.item_id = question.item_id
-        JOIN exams e ON e.exam_id = question.exam_id
-        JOIN qualifications d ON d.name = e.qualification AND d.version = e.version;
+        SELECT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress');
         WITH worker AS (
             SELECT worker_id, qualifications, reliability FROM workers
             WHERE worker_id = @workerId AND status = 'active'
@@ -197,6 +184,34 @@ public static class ClaimStore
                taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at,
                false AS is_exam_question
         FROM claim JOIN taken USING (task_id)
+        """;
+
+    /// <summary>The next question of the worker's exam in progress, claimed under the worker's lock (<see cref="ClaimNextAsync"/>).</summary>
+    private static readonly string ExamQuestionSql = $$"""
+        WITH question AS (
+            SELECT q.question_id, q.exam_id, q.item_id
+            FROM exams e JOIN exam_questions q USING (exam_id)
+            WHERE e.worker_id = @workerId AND e.status = 'in-progress' AND q.answered_at IS NULL
+              AND EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = e.worker_id AND w.status = 'active'
+                                                    AND {{OpenClaimsOf("w.worker_id")}} < @maxOpenClaims)
+              AND NOT EXISTS (SELECT 1 FROM exam_claims c WHERE c.question_id = q.question_id AND c.status = 'active')
+            ORDER BY e.started_at, q.position
+            LIMIT 1
+            FOR UPDATE OF q SKIP LOCKED
+        ), claim AS (
+            INSERT INTO exam_claims (claim_id, question_id, worker_id, status, claimed_at, lease_expires_at)
+            SELECT @examClaimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
+            RETURNING claim_id, question_id, lease_expires_at
+        )
+        SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
+               NULL::text AS guidelines_url, i.content_uri,
+               CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
+               NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
+        FROM claim
+        JOIN question USING (question_id)
+        JOIN exam_items i ON i.item_id = question.item_id
+        JOIN exams e ON e.exam_id = question.exam_id
+        JOIN qualifications d ON d.name = e.qualification AND d.version = e.version
         """;
 
     /// <summary>Why a claim found nothing: the worker's status and open claims; null without a profile.</summary>

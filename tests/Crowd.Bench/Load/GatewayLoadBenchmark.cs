@@ -32,7 +32,7 @@ public static class GatewayLoadBenchmark
         }
 
         var claimsOnly = settings.ClaimsOnly;
-        var workerCount = settings.WorkersFor(claimsOnly);
+        var workerCount = settings.Workers;
         using var control = new HttpClient { BaseAddress = settings.Gateway, Timeout = TimeSpan.FromMinutes(2) };
         if (!await ReadyAsync(control))
         {
@@ -73,6 +73,12 @@ public static class GatewayLoadBenchmark
         if (result.Count("claim", 204) > 0)
         {
             Console.WriteLine(Machine.Invariant($"  warning: {result.Count("claim", 204):N0} claims found no task (204): raise --items above {settings.Items:N0}"));
+        }
+
+        if (result.Count("claim", 409) > 0 && claimsOnly)
+        {
+            Console.WriteLine(Machine.Invariant(
+                $"  warning: {result.Count("claim", 409):N0} claims refused (409): claims alone need the open-claims limit lifted: ./crowd down, then Claims__MaxOpenClaims=1000000 RateLimits__ClaimsPerSecond=100000 RateLimits__ClaimBurst=100000 ./crowd bench load --claims-only"));
         }
 
         if (run.ForeignClaims > 0)

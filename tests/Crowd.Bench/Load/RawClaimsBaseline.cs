@@ -30,8 +30,8 @@ public static class RawClaimsBaseline
     private static readonly string[] Labels = ["nodule", "no-nodule"];
 
     /// <summary>
-    /// <c>raw-claims</c>: pairs (500 workers) and claims alone (16 workers) by default, claims alone with
-    /// <c>--claims-only</c>; <c>--workers</c> sets both. Needs the PostgreSQL of <c>./crowd up</c> (or CROWD_PG).
+    /// <c>raw-claims</c>: pairs and claims alone (500 workers each) by default, claims alone with <c>--claims-only</c>.
+    /// Needs the PostgreSQL of <c>./crowd up</c> (or CROWD_PG).
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -108,7 +108,7 @@ public static class RawClaimsBaseline
             VALUES (@annotationId, @claimId, @taskId, @workerId, @payload::jsonb);
             """;
 
-        var workers = settings.WorkersFor(claimsOnly);
+        var workers = settings.Workers;
         var label = claimsOnly ? "raw claims alone" : "raw claim + submit pairs";
         var filled = Stopwatch.StartNew();
         await FillAsync(dataSource, workers, settings.RawTasks);
