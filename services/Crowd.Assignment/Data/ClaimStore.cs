@@ -47,11 +47,14 @@ public static class ClaimStore
 
     /// <summary>
     /// How many open claims the worker <paramref name="worker"/> (an SQL expression) holds, pool tasks and exam questions
-    /// together: a claim whose lease has run out is not open, even before the sweeper marks it.
+    /// together: a claim whose lease has run out is not open, even before the sweeper marks it. The lease is tested in the
+    /// count's FILTER, not its WHERE, so that only the worker's index can serve it: with the lease in the WHERE, a planner
+    /// whose statistics had not yet seen the newest leases took the lease index (one row expected) and counted every open
+    /// claim of every worker (12 ms a claim at 30,000 open claims).
     /// </summary>
     private static string OpenClaimsOf(string worker) => $"""
-        ((SELECT count(*) FROM claims c WHERE c.worker_id = {worker} AND c.status = 'active' AND c.lease_expires_at > now())
-         + (SELECT count(*) FROM exam_claims c WHERE c.worker_id = {worker} AND c.status = 'active' AND c.lease_expires_at > now()))
+        ((SELECT count(*) FILTER (WHERE c.lease_expires_at > now()) FROM claims c WHERE c.worker_id = {worker} AND c.status = 'active')
+         + (SELECT count(*) FILTER (WHERE c.lease_expires_at > now()) FROM exam_claims c WHERE c.worker_id = {worker} AND c.status = 'active'))
         """;
 
     /// <summary>How many open claims worker <c>@workerId</c> holds (<see cref="OpenClaimsOf"/>).</summary>
