@@ -94,9 +94,10 @@ public static class ClaimStore
         // may take, best first; candidate then locks, set by set in that order, the first of the set's tasks the worker may
         // take that no other claim has locked, and stops at the first set that has one (the nested loop under LIMIT 1 runs
         // the locking scan of one set unless that set's tasks are all locked; ranked's own ORDER BY is what puts the sort
-        // below that loop: without it the planner sorts above it, after locking a task in every set). A worker who holds one set, most of them, has
-        // nothing to rank: its set's tasks are read once, by the locking scan (the other branch's one-time filter skips the
-        // ranking scan, which read the head of the same set a second time). Both scans test the same conditions, so
+        // below that loop: without it the planner sorts above it, after locking a task in every set). A worker who holds one
+        // set, most of them, has nothing to rank: its set's tasks are read once, by the locking scan (the other branch's
+        // one-time filter skips the ranking scan, which read the head of the same set a second time). Both scans test the
+        // same conditions, so
         // without a concurrent claim the task is the head of the best set: the best task of all, as one walk of the whole
         // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
         // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
