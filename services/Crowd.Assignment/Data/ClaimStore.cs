@@ -82,7 +82,8 @@ public static class ClaimStore
         // too, but a refused upsert would leave the statement with no task even where another item's task fits.
         // Every claim counts, released and expired ones too: the worker has seen that content.
         // Second, under the same lock, whether the worker has an exam in progress; third, the pool statement, which takes
-        // nothing then. Still one round trip. Only for a worker with an exam in progress (no exam can start meanwhile: starting
+        // nothing then (it tests that itself: it is sent before the answer comes, and Dapper's grid reader cannot read an
+        // optional task beside a flag without blocking; the test is one probe of a small index). Still one round trip. Only for a worker with an exam in progress (no exam can start meanwhile: starting
         // one takes the same lock) does a second round trip claim the exam's next question, under the lock, so that two
         // concurrent claims never take one question twice or more questions than the exam has (the partial unique index on
         // active exam claims says so too). Sent with every claim, the exam statement cost every claim its plan's start-up
