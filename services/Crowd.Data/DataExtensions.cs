@@ -1,4 +1,5 @@
 using System.Reflection;
+using Crowd.Data.Audit;
 using Crowd.Data.Migrations;
 using Crowd.Data.Outbox;
 using Dapper;
@@ -47,7 +48,9 @@ public static class DataExtensions
             return dataSource.Build();
         });
         builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton(sp => new Database(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<OutboxSignal>()));
+        builder.Services.AddSingleton<AuditJournalSignal>();
+        builder.Services.AddSingleton(sp => new Database(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<OutboxSignal>(), sp.GetRequiredService<AuditJournalSignal>()));
         // Registered before messaging, so the schema exists before the first consumer or the relay runs.
         builder.Services.AddHostedService(sp => new MigrationRunner(
             sp.GetRequiredService<NpgsqlDataSource>(),

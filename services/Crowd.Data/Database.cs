@@ -1,3 +1,4 @@
+using Crowd.Data.Audit;
 using Crowd.Data.Outbox;
 using MassTransit;
 using Npgsql;
@@ -6,9 +7,10 @@ namespace Crowd.Data;
 
 /// <summary>
 /// The service's one database: opens units of work, for endpoints and for consumers (with the inbox). A commit that
-/// wrote outbox rows wakes the relays through <paramref name="signal"/> (none: they find the rows by polling).
+/// wrote outbox rows wakes the relays through <paramref name="signal"/>, one that journaled audit events the shipper
+/// through <paramref name="journalSignal"/> (none: they find the rows by polling).
 /// </summary>
-public sealed class Database(NpgsqlDataSource dataSource, OutboxSignal? signal = null)
+public sealed class Database(NpgsqlDataSource dataSource, OutboxSignal? signal = null, AuditJournalSignal? journalSignal = null)
 {
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -18,7 +20,7 @@ public sealed class Database(NpgsqlDataSource dataSource, OutboxSignal? signal =
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            return new UnitOfWork(connection, transaction, signal, cancellationToken);
+            return new UnitOfWork(connection, transaction, signal, journalSignal, cancellationToken);
         }
         catch
         {

@@ -1,3 +1,6 @@
+using System.Text;
+using Crowd.Contracts.Audit;
+using Crowd.Data.Audit;
 using Crowd.Data.Observability;
 using Crowd.Data.Outbox;
 using Dapper;
@@ -6,8 +9,9 @@ using Npgsql;
 namespace Crowd.Data;
 
 /// <summary>
-/// One PostgreSQL transaction: the state change, the inbox record of the message being handled, and the messages
-/// to publish. Nothing is published unless <see cref="CommitAsync"/> succeeds; disposing without it rolls back.
+/// One PostgreSQL transaction: the state change, the inbox record of the message being handled, the messages to publish
+/// and the audit events of its acts. Nothing is published or journaled unless <see cref="CommitAsync"/> succeeds;
+/// disposing without it rolls back.
 /// </summary>
 public sealed class UnitOfWork : IAsyncDisposable
 {
@@ -23,15 +27,20 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly List<Func<Task>> _beforeCommit = [];
     private readonly Dictionary<Type, object> _storedAtCommit = [];
     private readonly List<Action> _afterCommit = [];
+    private readonly List<AuditRecorded> _journal = [];
     private readonly OutboxSignal? _signal;
+    private readonly AuditJournalSignal? _journalSignal;
     private readonly CancellationToken _cancellationToken;
     private bool _flushed;
 
-    internal UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal? signal, CancellationToken cancellationToken)
+    internal UnitOfWork(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal? signal, AuditJournalSignal? journalSignal,
+        CancellationToken cancellationToken)
     {
         Connection = connection;
         Transaction = transaction;
         _signal = signal;
+        _journalSignal = journalSignal;
         _cancellationToken = cancellationToken;
     }
 
@@ -78,7 +87,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// published only if the transaction commits. No renumbering is needed: relays claim whatever is committed and unsent,
     /// whatever its <c>seq</c> (rows with an ordering key take the key's lock here, so their order is still commit order).
     /// </summary>
-    public async Task FlushOutboxAsync() => _flushed |= await WriteOutboxAsync(andCommit: false);
+    public async Task FlushOutboxAsync() => _flushed |= await WriteAtCommitAsync(andCommit: false) is { Outbox: true };
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
@@ -102,16 +111,21 @@ public sealed class UnitOfWork : IAsyncDisposable
             await write();
         }
 
-        // The rows and the COMMIT in one round trip (OutboxWriter); a transaction with no rows left to write commits alone.
-        var wroteAndCommitted = await WriteOutboxAsync(andCommit: true);
-        if (!wroteAndCommitted)
+        // The rows and the COMMIT in one round trip; a transaction with no rows left to write commits alone.
+        var wrote = await WriteAtCommitAsync(andCommit: true);
+        if (wrote is null)
         {
             await Transaction.CommitAsync(_cancellationToken);
         }
 
-        if (wroteAndCommitted || _flushed)
+        if (wrote is { Outbox: true } || _flushed)
         {
             _signal?.Committed();
+        }
+
+        if (wrote is { Journal: true })
+        {
+            _journalSignal?.Journaled();
         }
 
         // Counted once committed: a handler rolled back, or retried after a failure, does not count its messages again.
@@ -155,10 +169,18 @@ public sealed class UnitOfWork : IAsyncDisposable
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
     /// <summary>
-    /// Writes the queued messages and bundles as outbox rows, and with <paramref name="andCommit"/> commits in the same
-    /// round trip; whether there were any (and so whether it committed).
+    /// Journals an audit event (<see cref="AuditTrail"/>): stored with the transaction's COMMIT, shipped to the chain after it
+    /// commits (<see cref="AuditShipper"/>).
     /// </summary>
-    private async Task<bool> WriteOutboxAsync(bool andCommit)
+    internal void Journal(AuditRecorded recorded) => _journal.Add(recorded);
+
+    /// <summary>
+    /// Writes the journaled audit events and the queued messages and bundles as outbox rows, and with
+    /// <paramref name="andCommit"/> commits in the same round trip; what it wrote (and so whether it committed), null
+    /// for nothing. Npgsql has no API that appends a COMMIT (npgsql#4351): it sees the transaction end from the server's
+    /// answer, and the transaction object then reports itself completed, so it must not be committed again.
+    /// </summary>
+    private async Task<(bool Journal, bool Outbox)?> WriteAtCommitAsync(bool andCommit)
     {
         foreach (var outgoing in _outgoing)
         {
@@ -171,9 +193,30 @@ public sealed class UnitOfWork : IAsyncDisposable
         }
 
         _bundles.Clear();
-        var wrote = await OutboxWriter.WriteAsync(Connection, Transaction, _outgoing, andCommit, _cancellationToken);
+        var journal = AuditJournal.Insert(_journal);
+        var outbox = OutboxWriter.Insert(_outgoing);
+        _journal.Clear();
         _outgoing.Clear();
-        return wrote;
+        if (journal is null && outbox is null)
+        {
+            return null;
+        }
+
+        var parameters = new DynamicParameters();
+        var sql = new StringBuilder();
+        foreach (var statement in new[] { journal, outbox }.OfType<CommitStatement>())
+        {
+            sql.Append(statement.Sql);
+            parameters.AddDynamicParams(statement.Parameters);
+        }
+
+        if (andCommit)
+        {
+            sql.Append("COMMIT;");
+        }
+
+        await Connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, Transaction, cancellationToken: _cancellationToken));
+        return (journal is not null, outbox is not null);
     }
 
     /// <summary>One more message of <paramref name="type"/> for the metric, counted once this unit of work commits.</summary>

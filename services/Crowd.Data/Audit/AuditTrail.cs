@@ -10,9 +10,9 @@ public sealed record AuditActor(string Id, string Role)
 }
 
 /// <summary>
-/// Records audited acts. The event rides the unit of work's outbox, so it exists exactly when the act committed:
-/// a rolled-back claim discloses nothing and leaves no trace, a committed one can never lose its trace. The events of one
-/// unit of work go in one message (<see cref="AuditEventsRecorded"/>).
+/// Records audited acts. The event is journaled in the unit of work's transaction, so it exists exactly when the act
+/// committed: a rolled-back claim discloses nothing and leaves no trace, a committed one can never lose its trace. The
+/// <see cref="AuditShipper"/> sends journaled events to the chain up to a hundred a message (<see cref="AuditEventsRecorded"/>).
 /// </summary>
 public static class AuditTrail
 {
@@ -20,7 +20,7 @@ public static class AuditTrail
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(actor);
-        work.PublishInBundle(new AuditRecorded
+        work.Journal(new AuditRecorded
         {
             EventId = Guid.CreateVersion7(),
             At = ToMicroseconds(DateTime.UtcNow),
@@ -30,7 +30,7 @@ public static class AuditTrail
             SubjectType = subjectType,
             SubjectId = subjectId,
             Detail = detail,
-        }, events => new AuditEventsRecorded { Events = events });
+        });
     }
 
     /// <summary>

@@ -70,6 +70,7 @@ public static class MessagingExtensions
         var rabbit = builder.Configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
         builder.Services.AddSingleton(Options.Create(rabbit));
         builder.Services.Configure<OutboxOptions>(builder.Configuration.GetSection("Outbox"));
+        builder.Services.Configure<AuditOptions>(builder.Configuration.GetSection("Audit"));
 
         builder.Services.AddMassTransit(bus =>
         {
@@ -125,8 +126,10 @@ public static class MessagingExtensions
             host.WaitUntilStarted = false;
             host.StopTimeout = TimeSpan.FromSeconds(10);
         });
-        // Every service records audit events, most of them one a transaction (a claim's disclosure): merged, a window of
-        // them costs the broker and payouts one message.
+        // Every service records audit events, most of them one a transaction (a claim's disclosure): journaled and shipped
+        // many to a message, and what the shipper sends in small messages merged by the relay, they cost the broker and
+        // payouts one message for many events.
+        builder.Services.AddHostedService<AuditShipper>();
         builder.Services.AddOutboxMerge<AuditEventsRecorded>(bundle => bundle.Events.Count, AuditTrail.Merge);
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddHostedService<OutboxNotifier>();

@@ -1,33 +1,32 @@
 using System.Text.Json;
 using Crowd.Data.Observability;
-using Dapper;
-using Npgsql;
 
 namespace Crowd.Data.Outbox;
 
 /// <summary>A message queued in a unit of work, with the key whose messages must be published in commit order (or none).</summary>
 internal readonly record struct OutgoingMessage(object Message, string? OrderingKey);
 
+/// <summary>
+/// A statement a unit of work sends in the round trip of its COMMIT (<see cref="UnitOfWork.CommitAsync"/>), with its
+/// parameters, named so that they do not clash with the other statements'.
+/// </summary>
+internal sealed record CommitStatement(string Sql, object Parameters);
+
 /// <summary>Writes queued messages as outbox rows inside the caller's transaction.</summary>
 internal static class OutboxWriter
 {
     /// <summary>
-    /// Inserts the rows. No lock orders unkeyed rows: no consumer needs their order, and a relay claims whatever is
-    /// committed and unsent, so a transaction that commits late with a smaller <c>seq</c> is picked up on a later pass.
-    /// Rows with an ordering key are written under that key's transaction lock (taken in key order, so two writers
-    /// cannot deadlock), held through commit: one key's <c>seq</c> order is its commit order, which the relay keeps.
-    /// With <paramref name="andCommit"/>, the transaction's COMMIT goes after the rows in the same round trip (when there
-    /// are rows; whether there were is the answer): a transaction that writes messages, most of the platform's, then costs
-    /// one round trip less. Npgsql has no API that appends a COMMIT (npgsql#4351); it sees the transaction end from the
-    /// server's answer, and the transaction object then reports itself completed, so the caller must not commit it again.
+    /// The insert of the rows; null for none. No lock orders unkeyed rows: no consumer needs their order, and a relay
+    /// claims whatever is committed and unsent, so a transaction that commits late with a smaller <c>seq</c> is picked up
+    /// on a later pass. Rows with an ordering key are written under that key's transaction lock (taken in key order, so
+    /// two writers cannot deadlock), held through commit: one key's <c>seq</c> order is its commit order, which the relay
+    /// keeps.
     /// </summary>
-    public static async Task<bool> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, bool andCommit,
-        CancellationToken cancellationToken)
+    public static CommitStatement? Insert(IReadOnlyList<OutgoingMessage> messages)
     {
         if (messages.Count == 0)
         {
-            return false;
+            return null;
         }
 
         var ids = new Guid[messages.Count];
@@ -57,9 +56,8 @@ internal static class OutboxWriter
             FROM unnest(@ids, @types, @bodies) WITH ORDINALITY AS m(id, message_type, body, position)
             ORDER BY position;
             """;
-        var sql = lockKeys.Length > 0 ? lockAndInsert : insert;
-        await connection.ExecuteAsync(new CommandDefinition(
-            andCommit ? sql + "COMMIT;" : sql, new { lockKeys, ids, types, bodies, keys, traceParent = CrowdTracing.CurrentTraceParent() }, transaction, cancellationToken: cancellationToken));
-        return true;
+        return lockKeys.Length > 0
+            ? new(lockAndInsert, new { lockKeys, ids, types, bodies, keys, traceParent = CrowdTracing.CurrentTraceParent() })
+            : new(insert, new { ids, types, bodies, traceParent = CrowdTracing.CurrentTraceParent() });
     }
 }
