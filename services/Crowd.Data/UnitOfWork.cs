@@ -169,6 +169,25 @@ public sealed class UnitOfWork : IAsyncDisposable
     public void AfterCommit(Action action) => _afterCommit.Add(action);
 
     /// <summary>
+    /// Sends <paramref name="sql"/> and this transaction's COMMIT in one round trip, for a unit of work whose statements
+    /// decide and write everything it does, its audit events included (journaled by the statements themselves:
+    /// <see cref="AuditJournal.Columns"/>), so nothing may be queued in it. The answer reads the statements' results; the
+    /// COMMIT's outcome comes when it is disposed (which throws if the commit failed), and the unit of work is then done.
+    /// The audit shipper is woken at once: it waits a gather delay before it looks, and an event it misses waits for the next.
+    /// </summary>
+    public async Task<SqlMapper.GridReader> QueryMultipleAndCommitAsync(string sql, object parameters)
+    {
+        if (_outgoing.Count > 0 || _bundles.Count > 0 || _journal.Count > 0 || _beforeCommit.Count > 0 || _afterCommit.Count > 0)
+        {
+            throw new InvalidOperationException("A unit of work that commits with its statement has nothing queued to write or run at its commit.");
+        }
+
+        var results = await Connection.QueryMultipleAsync(Command($"{sql.TrimEnd().TrimEnd(';')};\nCOMMIT;", parameters));
+        _journalSignal?.Journaled();
+        return results;
+    }
+
+    /// <summary>
     /// Journals an audit event (<see cref="AuditTrail"/>): stored with the transaction's COMMIT, shipped to the chain after it
     /// commits (<see cref="AuditShipper"/>).
     /// </summary>

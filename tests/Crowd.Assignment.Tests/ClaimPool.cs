@@ -3,6 +3,7 @@ using Crowd.Assignment.Data;
 using Crowd.Assignment.Domain;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.Testing;
 using Npgsql;
 
@@ -79,14 +80,11 @@ internal sealed class ClaimPool : IAsyncDisposable
         await work.CommitAsync();
     }
 
-    /// <summary>One claim in its own unit of work, committed, as the claim endpoint makes it.</summary>
-    public async Task<ClaimedTask?> ClaimAsync(string workerId)
-    {
-        await using var work = await _assignment.Database.BeginAsync();
-        var claimed = await work.ClaimNextAsync(workerId, Lease, MaxOpenClaims);
-        await work.CommitAsync();
-        return claimed;
-    }
+    /// <summary>One claim, committed, as the claim endpoint makes it.</summary>
+    public Task<ClaimedTask?> ClaimAsync(string workerId) =>
+        _assignment.Database.ClaimNextAsync(workerId, AsWorker(workerId), Lease, MaxOpenClaims);
+
+    private static AuditActor AsWorker(string workerId) => new(workerId, "worker");
 
     /// <summary>The worker's claims, one after another, until it gets none.</summary>
     public async Task<List<ClaimedTask>> ClaimUntilNoneAsync(string workerId)
@@ -122,8 +120,7 @@ internal sealed class ClaimPool : IAsyncDisposable
             await using (work)
             {
                 await start.Task;
-                var claimed = await work.ClaimNextAsync(worker, Lease, MaxOpenClaims);
-                await work.CommitAsync();
+                var claimed = await work.ClaimFromPoolAsync(worker, AsWorker(worker), Lease, MaxOpenClaims);
                 return claimed is null ? null : (worker, claimed);
             }
         }

@@ -1,9 +1,9 @@
 namespace Crowd.Contracts.Audit;
 
 /// <summary>
-/// The audited acts of one transaction of one service, in one message (<see cref="AuditRecorded"/> each): a payment
-/// transaction pays many annotations at once, and a message per payment's trace cost the relay, the broker and the
-/// chain's inbox more than the trace. Its sender is checked once, for every event in it.
+/// Audited acts of one service, up to a hundred in one message (<see cref="AuditRecorded"/> each): acts are journaled one
+/// at a time with their transactions and shipped together, because a message per act (a claim's disclosure) cost the
+/// relay, the broker and the chain's inbox more than the act. Its sender is checked once, for every event in it.
 /// </summary>
 public sealed record AuditEventsRecorded
 {
@@ -12,9 +12,9 @@ public sealed record AuditEventsRecorded
 
 /// <summary>
 /// One act that must leave a trace (API.md, <c>/v1/audit</c>): a disclosure of item content to a worker or QA
-/// reviewer, a QA decision, a money movement or a batch state change. Every service publishes its own through its
-/// outbox, in the transaction of the act itself (inside <see cref="AuditEventsRecorded"/>); payouts appends them all to
-/// one hash chain.
+/// reviewer, a QA decision, a money movement or a batch state change. Every service journals its own in the transaction
+/// of the act itself and ships them through its outbox (inside <see cref="AuditEventsRecorded"/>); payouts appends them
+/// all to one hash chain.
 /// </summary>
 public sealed record AuditRecorded
 {

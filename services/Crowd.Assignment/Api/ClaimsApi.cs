@@ -62,11 +62,12 @@ public static class ClaimsApi
             throw new NotFoundException($"Worker {workerId} was not found.");
         }
 
-        await using var work = await database.BeginAsync();
+        // The claim commits with its disclosure's audit event (the answer hands the worker a reference to patient data).
         var maxOpenClaims = limits.Value.MaxOpenClaims;
-        var claimed = await work.ClaimNextAsync(workerId, lease.Value.Duration, maxOpenClaims);
+        var claimed = await database.ClaimNextAsync(workerId, user.ActingAs(Roles.Worker), lease.Value.Duration, maxOpenClaims);
         if (claimed is null)
         {
+            await using var work = await database.BeginAsync();
             var (outcome, refusal) = await work.FindStandingAsync(workerId) switch
             {
                 null => ("no-profile", new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first.")),
@@ -79,13 +80,7 @@ public static class ClaimsApi
             return refusal is null ? Results.NoContent() : throw refusal;
         }
 
-        work.AfterCommit(() => CrowdMetrics.Claims.Add(1, new KeyValuePair<string, object?>("outcome", claimed.IsExamQuestion ? "exam-question" : "claimed")));
-
-        // The answer hands the worker a reference to patient data: the disclosure commits with the claim, or neither does.
-        work.Audit(
-            user.ActingAs(Roles.Worker), "content.disclosed", claimed.IsExamQuestion ? "exam-question" : "task", claimed.TaskId.ToString(),
-            $"claim {claimed.ClaimId}: {claimed.ContentUri}");
-        await work.CommitAsync();
+        CrowdMetrics.Claims.Add(1, new KeyValuePair<string, object?>("outcome", claimed.IsExamQuestion ? "exam-question" : "claimed"));
         return Results.Created($"/v1/claims/{claimed.ClaimId}", claimed.ToView());
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Crowd.Assignment.Api;
 using Crowd.Contracts.Tasks;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Dapper;
 
 namespace Crowd.Assignment.Data;
@@ -66,10 +67,39 @@ public static class ClaimStore
     /// claim is, in one statement, the best open task this active worker is qualified for, has never held, and may still
     /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
     /// lease written; only the tasks of qualification sets the worker holds are read. Null when none fits, or when the worker
-    /// already holds <paramref name="maxOpenClaims"/> open claims. A lock on the worker, taken first in the same command and
-    /// held until the unit of work ends, makes the worker's claims take turns.
+    /// already holds <paramref name="maxOpenClaims"/> open claims. Committed, with the disclosure to
+    /// <paramref name="worker"/> journaled for the audit trail by the same statement: the claim and its trace commit together.
     /// </summary>
-    public static async Task<ClaimedTask?> ClaimNextAsync(this UnitOfWork work, string workerId, TimeSpan lease, int maxOpenClaims)
+    public static async Task<ClaimedTask?> ClaimNextAsync(
+        this Database database, string workerId, AuditActor worker, TimeSpan lease, int maxOpenClaims)
+    {
+        await using (var work = await database.BeginAsync())
+        {
+            if (await work.ClaimFromPoolAsync(workerId, worker, lease, maxOpenClaims) is { } task)
+            {
+                return task;
+            }
+        }
+
+        // No pool task: the worker may have an exam in progress (the pool statement gives such a worker nothing), whose next
+        // question is the claim. Looked for only now, so that a claim that gets a task pays for no exam statement (a
+        // statement's plan start-up initialises every node before any runs, and start-ups were a fifth of PostgreSQL's time
+        // here); a claim that finds nothing pays a second round trip instead. Under the worker's lock again, so that two
+        // concurrent claims never take one question twice or more questions than the exam has (the partial unique index on
+        // active exam claims says so too); no exam can start meanwhile (starting one takes the same lock). An exam started
+        // between the two transactions gives its first question now; one that ended leaves this claim empty.
+        await using var exam = await database.BeginAsync();
+        await using var results = await exam.QueryMultipleAndCommitAsync(ExamQuestionSql, Parameters(workerId, worker, lease, maxOpenClaims));
+        await results.ReadAsync(); // the lock's one row
+        return await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+    }
+
+    /// <summary>
+    /// The pool's part of <see cref="ClaimNextAsync"/>, in <paramref name="work"/>, committed in the same round trip: the
+    /// task claimed; none for a worker with an exam in progress, whatever the pool holds.
+    /// </summary>
+    public static async Task<ClaimedTask?> ClaimFromPoolAsync(
+        this UnitOfWork work, string workerId, AuditActor worker, TimeSpan lease, int maxOpenClaims)
     {
         // The guard counts the worker's claims on the candidate's item, and in READ COMMITTED two concurrent claims of one
         // worker would each miss the other's uncommitted claim and could together pass the limit. So the command first takes
@@ -77,18 +107,12 @@ public static class ClaimStore
         // Different workers never wait for each other, a worker's claims are rate-limited anyway, and nothing else takes this
         // lock, so waiting for it (before any row lock) cannot close a cycle. It must be a statement of its own, before the
         // claim statement: READ COMMITTED takes a snapshot per statement, so only a statement that starts after the lock is
-        // granted sees the claim committed by the previous holder. Sent in one command, the two still cost one round trip.
-        // A per-(worker, item) counter row, upserted by the claim statement with a conditional update, would serialise them
-        // too, but a refused upsert would leave the statement with no task even where another item's task fits.
+        // granted sees the claim committed by the previous holder.
         // Every claim counts, released and expired ones too: the worker has seen that content.
-        // Second, under the same lock, whether the worker has an exam in progress; third, the pool statement, which takes
-        // nothing then (it tests that itself: it is sent before the answer comes, and Dapper's grid reader cannot read an
-        // optional task beside a flag without blocking; the test is one probe of a small index). Still one round trip. Only for a worker with an exam in progress (no exam can start meanwhile: starting
-        // one takes the same lock) does a second round trip claim the exam's next question, under the lock, so that two
-        // concurrent claims never take one question twice or more questions than the exam has (the partial unique index on
-        // active exam claims says so too). Sent with every claim, the exam statement cost every claim its plan's start-up
-        // (PostgreSQL initialises every node of a plan before it runs any, and start-ups were a fifth of its time here).
-        // Its worker test and open-claims count are correlated with the exam's row, so they run only for the exam's worker.
+        // Then, under the lock, the pool statement, and the COMMIT. One round trip in all: the claim, its disclosure's audit
+        // event (journaled by the pool statement: the act and its trace commit together or not at all) and the commit. As
+        // two round trips, the commit and the event written after the claim's answer came back, a claim cost a tenth more
+        // (docs/benchmarks.md, "Audit events journaled").
         // The pool statement reads only the tasks of qualification sets the worker holds (held_sets, a few rows), each
         // set from its own part of the claimable index in priority order, so a task the worker is not qualified for is never
         // read and the claim does not slow down as work it cannot do piles up. ranked is each such set's first task the worker
@@ -98,11 +122,10 @@ public static class ClaimStore
         // below that loop: without it the planner sorts above it, after locking a task in every set). A worker who holds one
         // set, most of them, has nothing to rank: its set's tasks are read once, by the locking scan (the other branch's
         // one-time filter skips the ranking scan, which read the head of the same set a second time). Both scans test the
-        // same conditions, so
-        // without a concurrent claim the task is the head of the best set: the best task of all, as one walk of the whole
-        // pool in priority order found it. A claim racing others for that head takes the next free task of the same set,
-        // where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a good task
-        // nobody is claiming right now", and the claim still locks one row only.
+        // same conditions, so without a concurrent claim the task is the head of the best set: the best task of all, as one
+        // walk of the whole pool in priority order found it. A claim racing others for that head takes the next free task of
+        // the same set, where the single walk took the next free task of the pool: SKIP LOCKED never promised more than "a
+        // good task nobody is claiming right now", and the claim still locks one row only.
         // A worker already holding maxOpenClaims open claims gets nothing from either statement (the caller says why); the
         // count is exact because it is taken under the worker's lock.
         // A task of a batch the worker requested (the same sub holding both roles) is never offered: nobody labels their own data.
@@ -112,30 +135,38 @@ public static class ClaimStore
         // The never-twice test ends in OFFSET 0 so that it stays a probe of (worker, task) for each task read: left to
         // itself, PostgreSQL turned it into an anti-join that read every claim the worker ever made for each set's head,
         // so a claim cost grew with the worker's history (370 claims: 1,200 buffers and 2 to 8 ms, against 200 and 1 ms).
-        var claim = new CommandDefinition(
-            ClaimNextSql, new { workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), lease, maxOpenClaims }, work.Transaction);
-        await using (var results = await work.Connection.QueryMultipleAsync(claim))
-        {
-            await results.ReadAsync(); // the lock's one row
-            var examInProgress = await results.ReadSingleAsync<bool>();
-            var task = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
-            if (!examInProgress)
-            {
-                return task;
-            }
-        }
-
-        return await work.QuerySingleOrDefaultAsync<ClaimedTask>(
-            ExamQuestionSql, new { workerId, examClaimId = Guid.CreateVersion7(), lease, maxOpenClaims });
+        await using var results = await work.QueryMultipleAndCommitAsync(ClaimNextSql, Parameters(workerId, worker, lease, maxOpenClaims));
+        await results.ReadAsync(); // the lock's one row
+        return await results.ReadSingleOrDefaultAsync<ClaimedTask>();
     }
 
+    /// <summary>The parameters of both claim statements: the worker, its lock, the new claim's and audit event's ids, the limits.</summary>
+    private static object Parameters(string workerId, AuditActor worker, TimeSpan lease, int maxOpenClaims) => new
+    {
+        workerLock = WorkerLock(workerId), workerId, claimId = Guid.CreateVersion7(), lease, maxOpenClaims,
+        eventId = Guid.CreateVersion7(), actorId = worker.Id, role = worker.Role,
+    };
+
     /// <summary>
-    /// The claim's three statements, in one command (<see cref="ClaimNextAsync"/> says why each part is there): built once,
-    /// not on every claim.
+    /// The end of a claim statement whose last CTE before it is <c>claimed</c> (one row, or none): the disclosure of the
+    /// claimed content journaled for the audit trail (<see cref="AuditJournal"/>), then the claim as the answer.
+    /// </summary>
+    private static string Disclosed(string subjectType) => $"""
+        ), disclosed AS (
+            INSERT INTO audit_journal ({AuditJournal.Columns})
+            SELECT @eventId, now(), @actorId, @role, 'content.disclosed', '{subjectType}', task_id::text,
+                   'claim ' || claim_id || ': ' || content_uri
+            FROM claimed
+        )
+        SELECT * FROM claimed
+        """;
+
+    /// <summary>
+    /// The claim's two statements, in one command (<see cref="ClaimFromPoolAsync"/> says why each part is there): built
+    /// once, not on every claim.
     /// </summary>
     private static readonly string ClaimNextSql = $$"""
         SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
-        SELECT EXISTS (SELECT 1 FROM exams e WHERE e.worker_id = @workerId AND e.status = 'in-progress');
         WITH worker AS (
             SELECT worker_id, qualifications, reliability FROM workers
             WHERE worker_id = @workerId AND status = 'active'
@@ -184,15 +215,17 @@ public static class ClaimStore
             INSERT INTO claims (claim_id, task_id, worker_id, item_id, status, lease_expires_at)
             SELECT @claimId, task_id, @workerId, item_id, 'active', now() + @lease FROM taken
             RETURNING claim_id, task_id, lease_expires_at
-        )
-        SELECT claim.claim_id, taken.task_id, taken.batch_id, taken.label_schema::text AS label_schema, taken.guidelines_url,
-               taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at,
-               false AS is_exam_question
-        FROM claim JOIN taken USING (task_id)
+        ), claimed AS (
+            SELECT claim.claim_id, taken.task_id, taken.batch_id, taken.label_schema::text AS label_schema, taken.guidelines_url,
+                   taken.content_uri, taken.slice::text AS slice, taken.tile::text AS tile, taken.reward_cents, claim.lease_expires_at,
+                   false AS is_exam_question
+            FROM claim JOIN taken USING (task_id)
+        {{Disclosed("task")}}
         """;
 
     /// <summary>The next question of the worker's exam in progress, claimed under the worker's lock (<see cref="ClaimNextAsync"/>).</summary>
     private static readonly string ExamQuestionSql = $$"""
+        SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
         WITH question AS (
             SELECT q.question_id, q.exam_id, q.item_id
             FROM exams e JOIN exam_questions q USING (exam_id)
@@ -205,18 +238,19 @@ public static class ClaimStore
             FOR UPDATE OF q SKIP LOCKED
         ), claim AS (
             INSERT INTO exam_claims (claim_id, question_id, worker_id, status, claimed_at, lease_expires_at)
-            SELECT @examClaimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
+            SELECT @claimId, question_id, @workerId, 'active', now(), now() + @lease FROM question
             RETURNING claim_id, question_id, lease_expires_at
-        )
-        SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
-               NULL::text AS guidelines_url, i.content_uri,
-               CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
-               NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
-        FROM claim
-        JOIN question USING (question_id)
-        JOIN exam_items i ON i.item_id = question.item_id
-        JOIN exams e ON e.exam_id = question.exam_id
-        JOIN qualifications d ON d.name = e.qualification AND d.version = e.version
+        ), claimed AS (
+            SELECT claim.claim_id, question.question_id AS task_id, question.exam_id AS batch_id, d.label_schema::text AS label_schema,
+                   NULL::text AS guidelines_url, i.content_uri,
+                   CASE WHEN i.slice_count IS NULL THEN NULL ELSE json_build_object('from', 0, 'to', i.slice_count)::text END AS slice,
+                   NULL::text AS tile, 0::bigint AS reward_cents, claim.lease_expires_at, true AS is_exam_question
+            FROM claim
+            JOIN question USING (question_id)
+            JOIN exam_items i ON i.item_id = question.item_id
+            JOIN exams e ON e.exam_id = question.exam_id
+            JOIN qualifications d ON d.name = e.qualification AND d.version = e.version
+        {{Disclosed("exam-question")}}
         """;
 
     /// <summary>Why a claim found nothing: the worker's status and open claims; null without a profile.</summary>

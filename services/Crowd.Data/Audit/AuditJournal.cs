@@ -10,12 +10,18 @@ namespace Crowd.Data.Audit;
 /// in the transaction that writes it to the outbox, so it reaches the chain at least once (the chain skips an event it
 /// holds). Not guaranteed: order across transactions, or a moment: it is shipped a little after its act commits.
 /// </summary>
-internal static class AuditJournal
+public static class AuditJournal
 {
+    /// <summary>
+    /// The journal's columns, in the order a statement that journals an act of its own (a claim's disclosure, in the
+    /// claim's statement) selects them: <c>INSERT INTO audit_journal (Columns) SELECT ...</c>.
+    /// </summary>
+    public const string Columns = "event_id, at, actor_id, role, action, subject_type, subject_id, detail";
+
     /// <summary>The insert of <paramref name="events"/>, in order, sent with the transaction's COMMIT; null for none.</summary>
-    public static CommitStatement? Insert(IReadOnlyList<AuditRecorded> events) => events.Count == 0 ? null : new("""
-        INSERT INTO audit_journal (event_id, at, actor_id, role, action, subject_type, subject_id, detail)
-        SELECT event_id, at, actor_id, role, action, subject_type, subject_id, detail
+    internal static CommitStatement? Insert(IReadOnlyList<AuditRecorded> events) => events.Count == 0 ? null : new($"""
+        INSERT INTO audit_journal ({Columns})
+        SELECT {Columns}
         FROM unnest(@auditEventIds, @auditAts, @auditActorIds, @auditRoles, @auditActions, @auditSubjectTypes, @auditSubjectIds,
                     @auditDetails) WITH ORDINALITY AS e(event_id, at, actor_id, role, action, subject_type, subject_id, detail, position)
         ORDER BY position;
@@ -35,12 +41,12 @@ internal static class AuditJournal
     /// Takes up to <paramref name="most"/> of the oldest journaled events out of the journal, in this unit of work (back if it
     /// rolls back), skipping those another shipper is taking; in journal order.
     /// </summary>
-    public static async Task<IReadOnlyList<AuditRecorded>> TakeAsync(UnitOfWork work, int most)
+    internal static async Task<IReadOnlyList<AuditRecorded>> TakeAsync(UnitOfWork work, int most)
     {
-        var rows = await work.QueryAsync<JournalRow>("""
+        var rows = await work.QueryAsync<JournalRow>($"""
             DELETE FROM audit_journal
             WHERE seq = ANY(ARRAY(SELECT seq FROM audit_journal ORDER BY seq LIMIT @most FOR UPDATE SKIP LOCKED))
-            RETURNING seq, event_id, at, actor_id, role, action, subject_type, subject_id, detail
+            RETURNING seq, {Columns}
             """, new { most });
         return [.. rows.OrderBy(row => row.Seq).Select(row => new AuditRecorded
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Crowd.Assignment.Data;
 using Crowd.Data;
+using Crowd.Data.Audit;
 using Crowd.Testing;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ using static Crowd.Bench.Machine;
 namespace Crowd.Bench.Assignment;
 
 /// <summary>
-/// Claims at scale (issue 8), on the real PostgreSQL, through <see cref="ClaimStore.ClaimNextAsync"/> as
+/// Claims at scale (issue 8), on the real PostgreSQL, through <see cref="ClaimStore.ClaimFromPoolAsync"/> as
 /// <c>POST /v1/workers/{id}/claims</c> runs it. Pools of 10^4, 10^5 and 10^6 open tasks in 100 batches of items of 10
 /// tasks: 80 % need a qualification the measured workers lack (MAMMO, MRI+NEURO, CT+MAMMO, PATH), most of it more urgent
 /// (priority 1 to 4) than anything they may take (priority 0); 10 % need nothing, under an item share limit of 5 of 10;
@@ -193,20 +194,18 @@ public static class ClaimsScaleBenchmark
         return Percentile(all, 0.99);
     }
 
-    /// <summary>One claim in its own unit of work, committed; the time is ClaimNextAsync's round trip.</summary>
+    /// <summary>One claim in its own unit of work, committed; the time is the claim's one round trip (its COMMIT included).</summary>
     private static async Task<(double Milliseconds, bool Claimed)> ClaimAsync(Database database, string workerId)
     {
         await using var work = await database.BeginAsync();
         var started = Stopwatch.GetTimestamp();
-        var claimed = await work.ClaimNextAsync(workerId, Lease, NoClaimLimit);
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        await work.CommitAsync();
-        return (elapsed, claimed is not null);
+        var claimed = await work.ClaimFromPoolAsync(workerId, new AuditActor(workerId, "worker"), Lease, NoClaimLimit);
+        return (Stopwatch.GetElapsedTime(started).TotalMilliseconds, claimed is not null);
     }
 
     /// <summary>
     /// The plan of the pool's claim statement for one worker of each kind, from auto_explain on a connection of its own
-    /// (the statement runs as ClaimNextAsync sends it; its unit of work is rolled back, so the pool is as it was).
+    /// (the statement runs as ClaimFromPoolAsync sends it, and commits: one claim more in the pool for each worker shown).
     /// </summary>
     private static async Task PrintPlansAsync(string connectionString)
     {
@@ -223,7 +222,7 @@ public static class ClaimsScaleBenchmark
                 SET LOCAL auto_explain.log_buffers = on;
                 SET LOCAL auto_explain.log_level = notice;
                 """);
-            await work.ClaimNextAsync(workerId, Lease, NoClaimLimit);
+            await work.ClaimFromPoolAsync(workerId, new AuditActor(workerId, "worker"), Lease, NoClaimLimit);
             var plan = notices.SingleOrDefault(n => n.Contains("INSERT INTO claims (", StringComparison.Ordinal));
             if (plan is null)
             {

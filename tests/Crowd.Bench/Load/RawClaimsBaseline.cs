@@ -70,7 +70,7 @@ public static class RawClaimsBaseline
 
     private static async Task<Measured> LoopAsync(NpgsqlDataSource dataSource, LoadSettings settings, bool claimsOnly)
     {
-        // The pool part of assignment's claim statement (ClaimStore.ClaimNextAsync) for a worker holding one qualification set,
+        // The pool part of assignment's claim statement (ClaimStore.ClaimFromPoolAsync) for a worker holding one qualification set,
         // without the worker's advisory lock, the exam questions, the item-share guard and the ranking of sets: what a claim
         // costs PostgreSQL itself.
         const string claimSql = """
