@@ -31,7 +31,8 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly OutboxSignal? _signal;
     private readonly AuditJournalSignal? _journalSignal;
     private readonly CancellationToken _cancellationToken;
-    private bool _flushed;
+    private bool _wroteOutbox;
+    private bool _wroteJournal;
 
     internal UnitOfWork(
         NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal? signal, AuditJournalSignal? journalSignal,
@@ -87,7 +88,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// published only if the transaction commits. No renumbering is needed: relays claim whatever is committed and unsent,
     /// whatever its <c>seq</c> (rows with an ordering key take the key's lock here, so their order is still commit order).
     /// </summary>
-    public async Task FlushOutboxAsync() => _flushed |= await WriteAtCommitAsync(andCommit: false) is { Outbox: true };
+    public Task FlushOutboxAsync() => WriteAtCommitAsync(andCommit: false);
 
     public Task<int> ExecuteAsync(string sql, object? parameters = null) =>
         Connection.ExecuteAsync(Command(sql, parameters));
@@ -112,18 +113,17 @@ public sealed class UnitOfWork : IAsyncDisposable
         }
 
         // The rows and the COMMIT in one round trip; a transaction with no rows left to write commits alone.
-        var wrote = await WriteAtCommitAsync(andCommit: true);
-        if (wrote is null)
+        if (!await WriteAtCommitAsync(andCommit: true))
         {
             await Transaction.CommitAsync(_cancellationToken);
         }
 
-        if (wrote is { Outbox: true } || _flushed)
+        if (_wroteOutbox)
         {
             _signal?.Committed();
         }
 
-        if (wrote is { Journal: true })
+        if (_wroteJournal)
         {
             _journalSignal?.Journaled();
         }
@@ -195,11 +195,11 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     /// <summary>
     /// Writes the journaled audit events and the queued messages and bundles as outbox rows, and with
-    /// <paramref name="andCommit"/> commits in the same round trip; what it wrote (and so whether it committed), null
-    /// for nothing. Npgsql has no API that appends a COMMIT (npgsql#4351): it sees the transaction end from the server's
+    /// <paramref name="andCommit"/> commits in the same round trip; whether it wrote any (and so whether it committed).
+    /// Npgsql has no API that appends a COMMIT (npgsql#4351): it sees the transaction end from the server's
     /// answer, and the transaction object then reports itself completed, so it must not be committed again.
     /// </summary>
-    private async Task<(bool Journal, bool Outbox)?> WriteAtCommitAsync(bool andCommit)
+    private async Task<bool> WriteAtCommitAsync(bool andCommit)
     {
         foreach (var outgoing in _outgoing)
         {
@@ -218,7 +218,7 @@ public sealed class UnitOfWork : IAsyncDisposable
         _outgoing.Clear();
         if (journal is null && outbox is null)
         {
-            return null;
+            return false;
         }
 
         var parameters = new DynamicParameters();
@@ -235,7 +235,9 @@ public sealed class UnitOfWork : IAsyncDisposable
         }
 
         await Connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, Transaction, cancellationToken: _cancellationToken));
-        return (journal is not null, outbox is not null);
+        _wroteJournal |= journal is not null;
+        _wroteOutbox |= outbox is not null;
+        return true;
     }
 
     /// <summary>One more message of <paramref name="type"/> for the metric, counted once this unit of work commits.</summary>

@@ -87,7 +87,8 @@ public static class ClaimStore
         // here); a claim that finds nothing pays a second round trip instead. Under the worker's lock again, so that two
         // concurrent claims never take one question twice or more questions than the exam has (the partial unique index on
         // active exam claims says so too); no exam can start meanwhile (starting one takes the same lock). An exam started
-        // between the two transactions gives its first question now; one that ended leaves this claim empty.
+        // between the two transactions gives its first question now; one that ended leaves this claim empty. The exam
+        // statement's worker test and open-claims count are correlated with the exam's row: they run only for its worker.
         await using var exam = await database.BeginAsync();
         await using var results = await exam.QueryMultipleAndCommitAsync(ExamQuestionSql, Parameters(workerId, worker, lease, maxOpenClaims));
         await results.ReadAsync(); // the lock's one row
@@ -107,7 +108,9 @@ public static class ClaimStore
         // Different workers never wait for each other, a worker's claims are rate-limited anyway, and nothing else takes this
         // lock, so waiting for it (before any row lock) cannot close a cycle. It must be a statement of its own, before the
         // claim statement: READ COMMITTED takes a snapshot per statement, so only a statement that starts after the lock is
-        // granted sees the claim committed by the previous holder.
+        // granted sees the claim committed by the previous holder. A per-(worker, item) counter row, upserted by the claim
+        // statement with a conditional update, would serialise them too, but a refused upsert would leave the statement
+        // with no task even where another item's task fits.
         // Every claim counts, released and expired ones too: the worker has seen that content.
         // Then, under the lock, the pool statement, and the COMMIT. One round trip in all: the claim, its disclosure's audit
         // event (journaled by the pool statement: the act and its trace commit together or not at all) and the commit. As
