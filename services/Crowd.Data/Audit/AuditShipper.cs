@@ -1,4 +1,5 @@
 using Crowd.Contracts.Audit;
+using Crowd.Data.Messaging;
 using Crowd.Data.Outbox;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ namespace Crowd.Data.Audit;
 /// out of the journal and writes them to the outbox in one transaction: a shipper that dies leaves them journaled. Any
 /// number of instances share the journal (SKIP LOCKED).
 /// </summary>
-public sealed class AuditShipper(Database database, AuditJournalSignal signal, IOptions<AuditOptions> options, ILogger<AuditShipper> logger)
+public sealed class AuditShipper(
+    Database database, AuditJournalSignal signal, IOptions<AuditOptions> options, IOptions<RabbitMqOptions> rabbit, ILogger<AuditShipper> logger)
     : BackgroundService
 {
     /// <summary>Events one pass takes: ten messages' worth, in one transaction.</summary>
@@ -25,7 +27,8 @@ public sealed class AuditShipper(Database database, AuditJournalSignal signal, I
             async token =>
             {
                 await signal.WaitAsync(options.Value.PollInterval, token);
-                await Task.Delay(options.Value.GatherDelay, token);
+                // N instances each see an event in N: each gathers N times as long, so a shipment holds as many events.
+                await Task.Delay(options.Value.GatherDelay * Math.Max(1, rabbit.Value.Instances), token);
                 while (await ShipAsync(database, PassSize, token) == PassSize)
                 {
                 }

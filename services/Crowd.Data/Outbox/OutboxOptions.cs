@@ -18,6 +18,14 @@ public sealed class OutboxOptions
     /// </summary>
     public int Relays { get; set; } = CoreShare.InFlight(2);
 
+    /// <summary>
+    /// How long a relay woken for new rows waits for more before it looks. Null: none with one instance, 10 ms for each
+    /// instance beyond the first (<see cref="Messaging.RabbitMqOptions.Instances"/>): N instances' relays each see a
+    /// commit in N, so without it their windows held a fraction of one instance's rows and the relays looked N times as
+    /// often for the same messages (docs/benchmarks.md, "Audit events journaled").
+    /// </summary>
+    public TimeSpan? GatherDelay { get; set; }
+
     /// <summary>Off in tests that need rows to stay unsent, as a killed relay would leave them.</summary>
     public bool RelayEnabled { get; set; } = true;
 

@@ -33,10 +33,11 @@ namespace Crowd.Data.Outbox;
 /// </summary>
 public sealed class OutboxRelay(
     NpgsqlDataSource dataSource, IBusControl bus, OutboxSignal signal, IOptions<OutboxOptions> options, IEnumerable<OutboxMerge> merges,
-    ILogger<OutboxRelay> logger)
+    IOptions<RabbitMqOptions> rabbit, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private readonly OutboxOptions _options = options.Value;
+    private readonly TimeSpan _gatherDelay = options.Value.GatherDelay ?? TimeSpan.FromMilliseconds(10 * (Math.Max(1, rabbit.Value.Instances) - 1));
     private readonly Dictionary<Type, OutboxMerge> _merges = merges.ToDictionary(m => m.BundleType);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -92,6 +93,10 @@ public sealed class OutboxRelay(
             }
 
             await signal.WaitForRowsAsync(_options.PollInterval, stoppingToken);
+            if (_gatherDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(_gatherDelay, stoppingToken);
+            }
         }
     }
 
