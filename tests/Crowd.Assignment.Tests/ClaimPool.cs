@@ -81,8 +81,8 @@ internal sealed class ClaimPool : IAsyncDisposable
     }
 
     /// <summary>One claim, committed, as the claim endpoint makes it.</summary>
-    public Task<ClaimedTask?> ClaimAsync(string workerId) =>
-        _assignment.Database.ClaimNextAsync(workerId, AsWorker(workerId), Lease, MaxOpenClaims);
+    public async Task<ClaimedTask?> ClaimAsync(string workerId) =>
+        (await _assignment.Database.ClaimNextAsync(workerId, AsWorker(workerId), Lease, MaxOpenClaims)).Task;
 
     private static AuditActor AsWorker(string workerId) => new(workerId, "worker");
 

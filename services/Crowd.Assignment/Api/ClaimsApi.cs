@@ -64,11 +64,10 @@ public static class ClaimsApi
 
         // The claim commits with its disclosure's audit event (the answer hands the worker a reference to patient data).
         var maxOpenClaims = limits.Value.MaxOpenClaims;
-        var claimed = await database.ClaimNextAsync(workerId, user.ActingAs(Roles.Worker), lease.Value.Duration, maxOpenClaims);
+        var (claimed, standing) = await database.ClaimNextAsync(workerId, user.ActingAs(Roles.Worker), lease.Value.Duration, maxOpenClaims);
         if (claimed is null)
         {
-            await using var work = await database.BeginAsync();
-            var (outcome, refusal) = await work.FindStandingAsync(workerId) switch
+            var (outcome, refusal) = standing switch
             {
                 null => ("no-profile", new ConflictException($"Worker {workerId} has no profile: PUT /v1/workers/{workerId} first.")),
                 { Status: "suspended" } => ("suspended", new ConflictException($"Worker {workerId} is suspended and gets no tasks.")),

@@ -31,6 +31,9 @@ public sealed record ClaimRow(
 
 public sealed record WorkerStanding(string Status, long OpenClaims);
 
+/// <summary>A claim's answer: the task (or exam question) claimed, or, when none, why (<c>Standing</c>; null without a profile).</summary>
+public sealed record ClaimOutcome(ClaimedTask? Task, WorkerStanding? Standing);
+
 public static class ClaimStore
 {
     /// <summary>
@@ -67,17 +70,18 @@ public static class ClaimStore
     /// claim is, in one statement, the best open task this active worker is qualified for, has never held, and may still
     /// be given of its item (the re-identification guard), skipping rows other claimers have locked, its slot taken and the
     /// lease written; only the tasks of qualification sets the worker holds are read. Null when none fits, or when the worker
-    /// already holds <paramref name="maxOpenClaims"/> open claims. Committed, with the disclosure to
-    /// <paramref name="worker"/> journaled for the audit trail by the same statement: the claim and its trace commit together.
+    /// already holds <paramref name="maxOpenClaims"/> open claims; then the worker's standing says why. Committed, with
+    /// the disclosure to <paramref name="worker"/> journaled for the audit trail by the same statement: the claim and its
+    /// trace commit together.
     /// </summary>
-    public static async Task<ClaimedTask?> ClaimNextAsync(
+    public static async Task<ClaimOutcome> ClaimNextAsync(
         this Database database, string workerId, AuditActor worker, TimeSpan lease, int maxOpenClaims)
     {
         await using (var work = await database.BeginAsync())
         {
             if (await work.ClaimFromPoolAsync(workerId, worker, lease, maxOpenClaims) is { } task)
             {
-                return task;
+                return new(task, null);
             }
         }
 
@@ -89,10 +93,12 @@ public static class ClaimStore
         // active exam claims says so too); no exam can start meanwhile (starting one takes the same lock). An exam started
         // between the two transactions gives its first question now; one that ended leaves this claim empty. The exam
         // statement's worker test and open-claims count are correlated with the exam's row: they run only for its worker.
+        // The worker's standing (why a claim found nothing: no profile, suspended, at the limit) comes in the same command.
         await using var exam = await database.BeginAsync();
         await using var results = await exam.QueryMultipleAndCommitAsync(ExamQuestionSql, Parameters(workerId, worker, lease, maxOpenClaims));
         await results.ReadAsync(); // the lock's one row
-        return await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+        var question = await results.ReadSingleOrDefaultAsync<ClaimedTask>();
+        return new(question, await results.ReadSingleOrDefaultAsync<WorkerStanding>());
     }
 
     /// <summary>
@@ -169,7 +175,7 @@ public static class ClaimStore
     /// once, not on every claim.
     /// </summary>
     private static readonly string ClaimNextSql = $$"""
-        SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
+        {{LockWorkerSql}};
         WITH worker AS (
             SELECT worker_id, qualifications, reliability FROM workers
             WHERE worker_id = @workerId AND status = 'active'
@@ -226,9 +232,12 @@ public static class ClaimStore
         {{Disclosed("task")}}
         """;
 
-    /// <summary>The next question of the worker's exam in progress, claimed under the worker's lock (<see cref="ClaimNextAsync"/>).</summary>
+    /// <summary>
+    /// The next question of the worker's exam in progress, claimed under the worker's lock, then the worker's standing
+    /// (<see cref="ClaimNextAsync"/>).
+    /// </summary>
     private static readonly string ExamQuestionSql = $$"""
-        SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0));
+        {{LockWorkerSql}};
         WITH question AS (
             SELECT q.question_id, q.exam_id, q.item_id
             FROM exams e JOIN exam_questions q USING (exam_id)
@@ -253,20 +262,19 @@ public static class ClaimStore
             JOIN exam_items i ON i.item_id = question.item_id
             JOIN exams e ON e.exam_id = question.exam_id
             JOIN qualifications d ON d.name = e.qualification AND d.version = e.version
-        {{Disclosed("exam-question")}}
+        {{Disclosed("exam-question")}};
+        SELECT status, {{OpenClaims}} AS open_claims FROM workers WHERE worker_id = @workerId
         """;
 
-    /// <summary>Why a claim found nothing: the worker's status and open claims; null without a profile.</summary>
-    public static Task<WorkerStanding?> FindStandingAsync(this UnitOfWork work, string workerId) =>
-        work.QuerySingleOrDefaultAsync<WorkerStanding>(
-            $"SELECT status, {OpenClaims} AS open_claims FROM workers WHERE worker_id = @workerId", new { workerId });
+    /// <summary>Takes the worker's advisory lock until the transaction ends (<see cref="WorkerLock"/>, the parameter <c>@workerLock</c>).</summary>
+    private const string LockWorkerSql = "SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0))";
 
     /// <summary>The advisory lock key that makes one worker's claims (and exam starts) take turns.</summary>
     public static string WorkerLock(string workerId) => $"worker:{workerId}";
 
     /// <summary>Takes the worker's lock until the unit of work ends (see <see cref="ClaimNextAsync"/>).</summary>
     public static Task LockWorkerAsync(this UnitOfWork work, string workerId) =>
-        work.ExecuteScalarAsync<object>("SELECT pg_advisory_xact_lock(hashtextextended(@workerLock, 0))", new { workerLock = WorkerLock(workerId) });
+        work.ExecuteScalarAsync<object>(LockWorkerSql, new { workerLock = WorkerLock(workerId) });
 
     /// <summary>A pool task's content reference from its stored columns.</summary>
     public static TaskContent ReadContent(string contentUri, string? slice, string? tile) => new()
