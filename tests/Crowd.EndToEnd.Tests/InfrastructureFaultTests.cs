@@ -40,6 +40,7 @@ public sealed class InfrastructureFaultTests
         TestContext.Progress.WriteLine(
             $"{_report.Annotations} annotations in {_report.Elapsed.TotalSeconds:F1} s; during the database outage the API answered " +
             string.Join(", ", _chaos.DatabaseOutageAnswers.GroupBy(a => a.Status).Select(g => $"{g.Count()}× {(int)g.Key}")));
+        TestContext.Progress.WriteLine(await MarketplaceChecks.ReconciliationAsync(_crowd, _report));
     }
 
     [OneTimeTearDown]

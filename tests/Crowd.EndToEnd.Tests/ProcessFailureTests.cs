@@ -23,6 +23,7 @@ public sealed class ProcessFailureTests
         _report = await new Marketplace(CrowdFixture.Http, CrowdFixture.Crowd.Tokens, options).RunAsync(chaos);
         await chaos.Done;
         TestContext.Progress.WriteLine($"killed {string.Join(", ", _killed)}; {_report.Annotations} annotations, {_report.Elapsed.TotalSeconds:F1} s");
+        TestContext.Progress.WriteLine(await MarketplaceChecks.ReconciliationAsync(CrowdFixture.Crowd, _report));
     }
 
     /// <summary>

@@ -32,6 +32,7 @@ public sealed class ReplicaTests
         var options = MarketplaceChecks.FaultRun(TimeSpan.FromMinutes(5));
         _report = await new Marketplace(_patient, _crowd.Tokens, options).RunAsync(new KillOnce(this));
         TestContext.Progress.WriteLine($"killed {string.Join(", ", _killed)}; {_report.Annotations} annotations, {_report.Elapsed.TotalSeconds:F1} s");
+        TestContext.Progress.WriteLine(await MarketplaceChecks.ReconciliationAsync(_crowd, _report));
     }
 
     [OneTimeTearDown]

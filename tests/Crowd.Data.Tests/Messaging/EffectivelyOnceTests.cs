@@ -72,7 +72,7 @@ public sealed class EffectivelyOnceTests : MessagingFixture
         await WaitForReceivedAsync(restarted, 20);
 
         Assert.That(await restarted.QueryScalarAsync<long>("SELECT count(DISTINCT sequence) FROM received WHERE producer = 'orphaned'"), Is.EqualTo(20));
-        Assert.That(await restarted.QueryScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), Is.Zero);
+        await restarted.WaitUntilEveryRowIsMarkedSentAsync(Patience);
     }
 
     [Test]
@@ -97,8 +97,7 @@ public sealed class EffectivelyOnceTests : MessagingFixture
         }
 
         await using var restarted = await MessagingHost.StartAsync(ConnectionString, VirtualHost);
-        await Eventually.WaitForAsync(() => restarted.QueryScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
-            unsent => unsent == 0, Patience, "the restarted relay to republish");
+        await restarted.WaitUntilEveryRowIsMarkedSentAsync(Patience); // republished
         await PublishAsync(restarted, "marker", 1);
         await WaitForReceivedAsync(restarted, 11);
 

@@ -62,6 +62,14 @@ public sealed class MessagingHost : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Waits until the relay has marked every outbox row sent. It marks a row after the broker confirms it, so a consumer
+    /// can handle a message a moment before its row says sent: a test that saw the delivery waits for the mark too.
+    /// </summary>
+    public Task<long> WaitUntilEveryRowIsMarkedSentAsync(TimeSpan patience) =>
+        Eventually.WaitForAsync(() => QueryScalarAsync<long>("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), unsent => unsent == 0,
+            patience, "every outbox row to be marked sent");
+
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
 
     public async ValueTask DisposeAsync()

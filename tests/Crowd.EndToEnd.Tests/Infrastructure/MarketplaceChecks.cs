@@ -1,4 +1,5 @@
 using Crowd.Cli.Simulation;
+using Npgsql;
 
 namespace Crowd.EndToEnd.Tests.Infrastructure;
 
@@ -23,6 +24,58 @@ public static class MarketplaceChecks
         var taskIds = report.Results.Select(r => r.GetProperty("taskId").GetGuid()).ToList();
         Assert.That(taskIds, Has.Count.EqualTo(tasks));
         Assert.That(taskIds.Distinct().Count(), Is.EqualTo(tasks));
+    }
+
+    /// <summary>
+    /// Each worker's annotations of the run's batch as every party counts them: the worker's app (answers it knows were
+    /// taken), assignment and consensus (stored; judged) and payouts (paid, from the payable). Printed by the fault runs, so
+    /// that a failed count says where an annotation went missing; the workers whose counts all agree are summed up.
+    /// </summary>
+    public static async Task<string> ReconciliationAsync(CrowdProcesses crowd, MarketplaceReport report)
+    {
+        var batch = report.BatchId;
+        var stored = await CountsByWorkerAsync(crowd, "Assignment",
+            $"SELECT a.worker_id, count(*) FROM annotations a JOIN pool_tasks t USING (task_id) WHERE t.batch_id = '{batch}' GROUP BY 1");
+        var decided = await CountsByWorkerAsync(crowd, "Consensus",
+            $"SELECT a.worker_id, count(*) FROM annotations a JOIN consensus_tasks t USING (task_id) WHERE t.batch_id = '{batch}' GROUP BY 1");
+        var judged = await CountsByWorkerAsync(crowd, "Consensus",
+            $"SELECT a.worker_id, count(*) FROM annotations a JOIN consensus_tasks t USING (task_id) WHERE t.batch_id = '{batch}' AND a.judged GROUP BY 1");
+        var lines = new List<string>();
+        var agreeing = 0;
+        foreach (var worker in report.Workers)
+        {
+            var counts = new long[]
+            {
+                worker.Submitted, stored.GetValueOrDefault(worker.WorkerId), decided.GetValueOrDefault(worker.WorkerId),
+                judged.GetValueOrDefault(worker.WorkerId), report.PriceCents == 0 ? 0 : worker.PayableCents / report.PriceCents,
+            };
+            if (counts.Distinct().Count() == 1)
+            {
+                agreeing++;
+                continue;
+            }
+
+            lines.Add($"  {worker.WorkerId}: app {counts[0]}, assignment {counts[1]}, consensus {counts[2]} (judged {counts[3]}), paid {counts[4]}");
+        }
+
+        return $"annotations by party: app {report.Workers.Sum(w => w.Submitted)}, assignment {stored.Values.Sum()}, consensus " +
+            $"{decided.Values.Sum()} (judged {judged.Values.Sum()}), batch {report.Annotations}; {agreeing} workers agree everywhere" +
+            string.Concat(lines.Select(line => "\n" + line));
+    }
+
+    private static async Task<Dictionary<string, long>> CountsByWorkerAsync(CrowdProcesses crowd, string service, string sql)
+    {
+        await using var connection = new NpgsqlConnection(crowd.ConnectionString(service));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
     }
 
     /// <summary>
