@@ -12,7 +12,9 @@ builder.AddCrowdMessaging("assignment", typeof(Program).Assembly);  // consumers
 builder.Services.Configure<LeaseOptions>(builder.Configuration.GetSection("Lease"));
 builder.Services.Configure<ClaimOptions>(builder.Configuration.GetSection("Claims"));
 builder.Services.Configure<HardTaskOptions>(builder.Configuration.GetSection("HardTasks"));
+builder.Services.Configure<PoolOptions>(builder.Configuration.GetSection("Pool"));
 builder.Services.AddHostedService<LeaseSweeper>();                  // expired leases back to the pool
+builder.Services.AddHostedService<PoolPruner>();                    // finished batches out of the pool, after a while
 builder.Services.AddSingleton(TimeProvider.System);                 // exams' start, finish and retake times
 
 var app = builder.Build();

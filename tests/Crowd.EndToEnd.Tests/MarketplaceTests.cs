@@ -50,6 +50,18 @@ public sealed class MarketplaceTests
     }
 
     [Test]
+    public async Task Pool_CompletedBatch_IsRecordedFinishedForThePruner()
+    {
+        // The pool keeps a finished batch's rows for Pool:KeepFinished (days), then prunes them: it must hear of the completion.
+        var finished = await Eventually.WaitForAsync(
+            () => ScalarAsync("Assignment", $"SELECT count(*) FROM finished_batches WHERE batch_id = '{_report.BatchId}'"),
+            n => n == 1, TimeSpan.FromSeconds(30), "assignment to record the completed batch as finished");
+        Assert.That(finished, Is.EqualTo(1));
+        Assert.That(await ScalarAsync("Assignment", $"SELECT count(*) FROM pool_tasks WHERE batch_id = '{_report.BatchId}'"), Is.EqualTo(100),
+            "kept until then");
+    }
+
+    [Test]
     public async Task Results_EveryTask_HasExactlyOneFinalLabel()
     {
         var taskIds = _report.Results.Select(r => r.GetProperty("taskId").GetGuid()).ToList();

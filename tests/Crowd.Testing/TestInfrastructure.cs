@@ -167,6 +167,19 @@ public sealed record InfrastructureServers(
         return json.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt32() : 0;
     }
 
+    /// <summary>The messages parked in the virtual host's <c>_error</c> queues, by queue (only those holding some).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> ParkedMessagesAsync(string virtualHost)
+    {
+        using var http = Management();
+        using var response = await http.GetAsync($"api/queues/{virtualHost}?columns=name,messages");
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.EnumerateArray()
+            .Select(q => (Name: q.GetProperty("name").GetString()!, Messages: q.TryGetProperty("messages", out var m) ? m.GetInt32() : 0))
+            .Where(q => q.Name.EndsWith("_error", StringComparison.Ordinal) && q.Messages > 0)
+            .ToDictionary(q => q.Name, q => q.Messages);
+    }
+
     /// <summary>
     /// Takes the broker away from the virtual host's clients without losing its queues: no new connection is allowed
     /// (a max-connections limit of 0) and the open ones are closed. <see cref="UnblockConnectionsAsync"/> lifts it.

@@ -23,13 +23,19 @@ public static class CancelledBatches
         // Once no claim is active none can become so (the tasks are cancelled), so the count of annotations is final.
         // A submission asks about its own batch by key (an "@batchId IS NULL OR ..." filter would make one prepared plan
         // scan every cancelled batch for both callers).
+        // A drained batch is finished: the pool keeps its rows for a while, then prunes them (FinishedBatches).
         var sql = $"""
-            UPDATE cancelled_batches b SET drained_at = now(), annotation_count = (
-                SELECT count(*)::int FROM annotations a JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id)
-            WHERE b.drained_at IS NULL {(batchId is null ? "" : "AND b.batch_id = @batchId")}
-              AND NOT EXISTS (
-                  SELECT 1 FROM claims c JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id AND c.status = 'active')
-            RETURNING b.batch_id, b.annotation_count, b.drained_at
+            WITH drained AS (
+                UPDATE cancelled_batches b SET drained_at = now(), annotation_count = (
+                    SELECT count(*)::int FROM annotations a JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id)
+                WHERE b.drained_at IS NULL {(batchId is null ? "" : "AND b.batch_id = @batchId")}
+                  AND NOT EXISTS (
+                      SELECT 1 FROM claims c JOIN pool_tasks t USING (task_id) WHERE t.batch_id = b.batch_id AND c.status = 'active')
+                RETURNING b.batch_id, b.annotation_count, b.drained_at
+            ), finished AS (
+                INSERT INTO finished_batches (batch_id, finished_at) SELECT batch_id, drained_at FROM drained ON CONFLICT (batch_id) DO NOTHING
+            )
+            SELECT batch_id, annotation_count, drained_at FROM drained
             """;
         foreach (var drained in await work.QueryAsync<(Guid BatchId, int AnnotationCount, DateTime DrainedAt)>(sql, new { batchId }))
         {

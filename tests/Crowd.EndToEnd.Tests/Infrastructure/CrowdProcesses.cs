@@ -59,6 +59,9 @@ public sealed class CrowdProcesses : IAsyncDisposable
 
     public int Port(string instance) => _ports[instance];
 
+    /// <summary>The messages the run's consumers gave up on, by <c>_error</c> queue (only those holding some).</summary>
+    public Task<IReadOnlyDictionary<string, int>> ParkedMessagesAsync() => _servers.ParkedMessagesAsync(_run);
+
     /// <summary>The run's RabbitMQ virtual host.</summary>
     public string VirtualHost => _run;
 

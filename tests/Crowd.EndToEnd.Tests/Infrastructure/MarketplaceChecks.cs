@@ -58,8 +58,10 @@ public static class MarketplaceChecks
             lines.Add($"  {worker.WorkerId}: app {counts[0]}, assignment {counts[1]}, consensus {counts[2]} (judged {counts[3]}), paid {counts[4]}");
         }
 
+        var parked = await crowd.ParkedMessagesAsync();
         return $"annotations by party: app {report.Workers.Sum(w => w.Submitted)}, assignment {stored.Values.Sum()}, consensus " +
-            $"{decided.Values.Sum()} (judged {judged.Values.Sum()}), batch {report.Annotations}; {agreeing} workers agree everywhere" +
+            $"{decided.Values.Sum()} (judged {judged.Values.Sum()}), batch {report.Annotations}; {agreeing} workers agree everywhere; " +
+            $"parked messages: {(parked.Count == 0 ? "none" : string.Join(", ", parked.Select(q => $"{q.Value} in {q.Key}")))}" +
             string.Concat(lines.Select(line => "\n" + line));
     }
 
