@@ -4,8 +4,8 @@ using System.Globalization;
 namespace Crowd.Bench.Load;
 
 /// <summary>
-/// CPU time the processes behind a load used between <see cref="Start"/> and <see cref="Line"/>: the five services
-/// (their pid files under <c>.crowd/run</c>), this process, PostgreSQL's backends connected to the given databases (its
+/// CPU time the processes behind a load used between <see cref="Start"/> and <see cref="Line"/>: the five services,
+/// every instance of each (their pid files under <c>.crowd/run</c>), this process, PostgreSQL's backends connected to the given databases (its
 /// other users' work is not ours) and RabbitMQ. On a shared machine the wall-clock rate depends on who else runs; CPU per
 /// unit of work much less, and the sum says how many units the machine's cores could carry at most. Left out: PostgreSQL's
 /// own background processes (WAL writer, checkpointer, autovacuum) and backends that end during the load.
@@ -48,12 +48,17 @@ public sealed class CpuMeter
         var sample = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         if (_runFolder is not null)
         {
+            // Every instance of a service (service.pid, service-2.pid, ... under --replicas), summed under its name.
             foreach (var service in Services)
             {
-                var pidFile = Path.Combine(_runFolder, $"{service}.pid");
-                if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && Cpu(pid) is { } cpu)
+                foreach (var pidFile in Directory.EnumerateFiles(_runFolder, $"{service}*.pid"))
                 {
-                    sample[service] = cpu;
+                    var instance = Path.GetFileNameWithoutExtension(pidFile);
+                    if ((instance == service || instance.StartsWith($"{service}-", StringComparison.Ordinal))
+                        && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && Cpu(pid) is { } cpu)
+                    {
+                        sample[$"{service}{PidSeparator}{pid}"] = cpu;
+                    }
                 }
             }
         }
