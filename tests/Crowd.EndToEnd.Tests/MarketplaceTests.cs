@@ -50,6 +50,26 @@ public sealed class MarketplaceTests
     }
 
     [Test]
+    public async Task Report_WorkersAlsoTakeAnotherBatchsTasks_HoldsOnlyThisBatchsWorkAgainstIt()
+    {
+        // Another requester's batch, open to every worker and ahead of the simulated one in the pool, as the suite's other
+        // batches share its pool: the simulated workers take those tasks first. That work is counted apart, and this
+        // batch's accepted annotations and earnings still match the platform's, each worker's to the cent.
+        await OpenBatchAsync(items: 20, min: 1, max: 1, change: body =>
+        {
+            body["requiredQualifications"] = Array.Empty<string>();
+            body["priority"] = 100;
+        });
+        var report = await new Marketplace(CrowdFixture.Http, CrowdFixture.Crowd.Tokens, new MarketplaceOptions
+        {
+            Items = 10, RedundancyMin = 1, RedundancyMax = 1, Threshold = 0.5, WorkerAccuracies = [0.9, 0.9, 0.9], Timeout = TimeSpan.FromMinutes(3),
+        }).RunAsync();
+
+        Assert.That(report.Workers.Sum(w => w.SubmittedElsewhere), Is.GreaterThan(0), "the other batch's tasks came first");
+        Infrastructure.MarketplaceChecks.EveryAnnotationPaidExactlyOnce(report);
+    }
+
+    [Test]
     public async Task Pool_CompletedBatch_IsRecordedFinishedForThePruner()
     {
         // The pool keeps a finished batch's rows for Pool:KeepFinished (days), then prunes them: it must hear of the completion.
@@ -166,8 +186,14 @@ public sealed class MarketplaceTests
         {
             foreach (var worker in _report.Workers)
             {
-                Assert.That(worker.PayableCents, Is.EqualTo(worker.Submitted * _report.PriceCents), worker.WorkerId);
-                Assert.That(worker.PendingCents, Is.Zero, worker.WorkerId);
+                Assert.That(worker.EarnedCents, Is.EqualTo(worker.Submitted * _report.PriceCents), worker.WorkerId);
+                if (worker.SubmittedElsewhere == 0)
+                {
+                    // The worker's whole earnings are this batch's: all payable, none still pending. (Another batch of the
+                    // suite's, sharing the pool, may still owe a worker who took some of its tasks.)
+                    Assert.That(worker.PayableCents, Is.EqualTo(worker.EarnedCents), worker.WorkerId);
+                    Assert.That(worker.PendingCents, Is.Zero, worker.WorkerId);
+                }
             }
         });
     }

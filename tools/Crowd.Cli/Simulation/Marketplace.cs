@@ -8,7 +8,14 @@ namespace Crowd.Cli.Simulation;
 
 public sealed record BatchProgress(string Status, int TaskCount, int AcceptedCount, int EscalatedCount, int AnnotationCount, int ResolvedByQa, TimeSpan Elapsed);
 
-public sealed record WorkerOutcome(string WorkerId, double Accuracy, int Submitted, bool Suspended, long PendingCents, long PayableCents);
+/// <summary>
+/// A simulated worker at the end of the run. <c>Submitted</c> and <c>EarnedCents</c> are this batch's (its accepted
+/// annotations, and the rewards and bonuses paid for them); a shared pool may also have given the worker other
+/// requesters' tasks (<c>SubmittedElsewhere</c>). <c>PendingCents</c> and <c>PayableCents</c> are the worker's whole
+/// earnings, as the platform shows them.
+/// </summary>
+public sealed record WorkerOutcome(
+    string WorkerId, double Accuracy, int Submitted, bool Suspended, long PendingCents, long PayableCents, int SubmittedElsewhere = 0, long EarnedCents = 0);
 
 /// <summary>An annotation of the run's batch that the platform accepted (202), with the hidden truth it was given for.</summary>
 public sealed record SubmittedAnnotation(Guid TaskId, string WorkerId, string Label, string Truth, bool IsGold);
@@ -112,8 +119,10 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
             var earnings = await worker.Client.GetAsync($"/v1/workers/{worker.Client.Subject}/earnings", deadline.Token);
             // The platform's word, not the simulation's: a suspension that lands after the batch completed refused no claim.
             var profile = await admin.GetAsync($"/v1/workers/{worker.Client.Subject}", deadline.Token);
+            var earnedHere = earnings.GetProperty("lines").EnumerateArray()
+                .Where(line => line.GetProperty("batchId").GetGuid() == batchId).Sum(line => line.GetProperty("amountCents").GetInt64());
             outcomes.Add(new WorkerOutcome(worker.Client.Subject, worker.Accuracy, worker.Submitted, profile.GetProperty("status").GetString() == "suspended",
-                earnings.GetProperty("pendingCents").GetInt64(), earnings.GetProperty("payableCents").GetInt64()));
+                earnings.GetProperty("pendingCents").GetInt64(), earnings.GetProperty("payableCents").GetInt64(), worker.SubmittedElsewhere, earnedHere));
         }
 
         batch = await requester.GetAsync($"/v1/batches/{batchId}", deadline.Token);
@@ -130,7 +139,11 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         public CrowdClient Client => client;
         public double Accuracy => accuracy;
         public Random Random => random;
+        /// <summary>Annotations of this batch the platform took.</summary>
         public int Submitted;
+
+        /// <summary>Annotations of other requesters' batches the platform took (a shared pool offers them too).</summary>
+        public int SubmittedElsewhere;
     }
 
     /// <summary>Claim, look, answer (right with the worker's accuracy), until the batch is done; an empty pool means wait a little.</summary>
@@ -171,11 +184,16 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
 
                 if (await SubmitAsync(worker, task.GetProperty("claimId").GetGuid(), label, finished))
                 {
-                    Interlocked.Increment(ref worker.Submitted);
-                    if (truth is not null)
+                    // Only this batch's tasks have a truth here: another batch's work is counted apart, so that this batch's
+                    // counts can be held against what the platform says of this batch.
+                    if (truth is null)
                     {
-                        _submissions.Enqueue(new SubmittedAnnotation(task.GetProperty("taskId").GetGuid(), worker.Client.Subject, label, truth, _goldUris.Contains(uri)));
+                        Interlocked.Increment(ref worker.SubmittedElsewhere);
+                        continue;
                     }
+
+                    Interlocked.Increment(ref worker.Submitted);
+                    _submissions.Enqueue(new SubmittedAnnotation(task.GetProperty("taskId").GetGuid(), worker.Client.Subject, label, truth, _goldUris.Contains(uri)));
                 }
             }
         }
