@@ -1,3 +1,4 @@
+using Crowd.Data;
 using Dapper;
 using Npgsql;
 
@@ -13,7 +14,7 @@ public static class FinishedBatches
     private const int Chunk = 1_000;
 
     /// <summary>Notes that the batch is finished; a second word of it (a cancel drained, then completed, or a redelivery) changes nothing.</summary>
-    public static Task RecordFinishedAsync(this Crowd.Data.UnitOfWork work, Guid batchId, DateTimeOffset finishedAt) =>
+    public static Task RecordFinishedAsync(this UnitOfWork work, Guid batchId, DateTimeOffset finishedAt) =>
         work.ExecuteAsync(
             "INSERT INTO finished_batches (batch_id, finished_at) VALUES (@batchId, @finishedAt) ON CONFLICT (batch_id) DO NOTHING",
             new { batchId, finishedAt = finishedAt.UtcDateTime });
