@@ -15,7 +15,7 @@ public sealed record BatchProgress(string Status, int TaskCount, int AcceptedCou
 /// earnings, as the platform shows them.
 /// </summary>
 public sealed record WorkerOutcome(
-    string WorkerId, double Accuracy, int Submitted, bool Suspended, long PendingCents, long PayableCents, int SubmittedElsewhere = 0, long EarnedCents = 0);
+    string WorkerId, double Accuracy, int Submitted, bool Suspended, long PendingCents, long PayableCents, int SubmittedElsewhere, long EarnedCents);
 
 /// <summary>An annotation of the run's batch that the platform accepted (202), with the hidden truth it was given for.</summary>
 public sealed record SubmittedAnnotation(Guid TaskId, string WorkerId, string Label, string Truth, bool IsGold);
@@ -139,6 +139,7 @@ public sealed class Marketplace(HttpClient http, TokenIssuer tokens, Marketplace
         public CrowdClient Client => client;
         public double Accuracy => accuracy;
         public Random Random => random;
+
         /// <summary>Annotations of this batch the platform took.</summary>
         public int Submitted;
 
