@@ -27,8 +27,7 @@ public sealed class AuditShipper(
             async token =>
             {
                 await signal.WaitAsync(options.Value.PollInterval, token);
-                // N instances each see an event in N: each gathers N times as long, so a shipment holds as many events.
-                await Task.Delay(options.Value.GatherDelay * Math.Max(1, rabbit.Value.Instances), token);
+                await Task.Delay(rabbit.Value.GatherFor(options.Value.GatherDelay), token);
                 while (await ShipAsync(database, PassSize, token) == PassSize)
                 {
                 }

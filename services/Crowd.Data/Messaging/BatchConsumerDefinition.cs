@@ -56,7 +56,7 @@ public abstract class BatchConsumerDefinition<TConsumer> : ConsumerDefinition<TC
 
         consumerConfigurator.Options<BatchOptions>(batch => batch
             .SetMessageLimit(_messageLimit)
-            .SetTimeLimit(_timeLimit * Math.Max(1, options.Instances))
+            .SetTimeLimit(options.GatherFor(_timeLimit))
             .SetConcurrencyLimit(batchesInHand));
     }
 }

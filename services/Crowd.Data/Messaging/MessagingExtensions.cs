@@ -39,6 +39,13 @@ public sealed class RabbitMqOptions
     public int Instances { get; set; } = 1;
 
     /// <summary>
+    /// How long to wait for company when one instance would wait <paramref name="oneInstance"/>: N times as long with N
+    /// instances, each of which sees one event in N (the batch consumers' windows, the relays' and the audit shipper's
+    /// gathers), so what it then takes holds as much as one instance's would.
+    /// </summary>
+    public TimeSpan GatherFor(TimeSpan oneInstance) => oneInstance * Math.Max(1, Instances);
+
+    /// <summary>
     /// The most batches each batch consumer of this instance holds at once (a definition may ask for fewer): two, so one
     /// is read and written while the other holds its hot rows through its commit, or one in a process told it has one
     /// core (<see cref="CoreShare"/>), where the second would only wait for the core.

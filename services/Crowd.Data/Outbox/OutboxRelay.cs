@@ -36,8 +36,12 @@ public sealed class OutboxRelay(
     IOptions<RabbitMqOptions> rabbit, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
+    private static readonly TimeSpan RelayGatherPerInstance = TimeSpan.FromMilliseconds(10);
+
     private readonly OutboxOptions _options = options.Value;
-    private readonly TimeSpan _gatherDelay = options.Value.GatherDelay ?? TimeSpan.FromMilliseconds(10 * (Math.Max(1, rabbit.Value.Instances) - 1));
+    // One instance sees every commit and looks at once; each further instance adds 10 ms (OutboxOptions.GatherDelay).
+    private readonly TimeSpan _gatherDelay = options.Value.GatherDelay ?? rabbit.Value.GatherFor(RelayGatherPerInstance) - RelayGatherPerInstance;
+
     private readonly Dictionary<Type, OutboxMerge> _merges = merges.ToDictionary(m => m.BundleType);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
