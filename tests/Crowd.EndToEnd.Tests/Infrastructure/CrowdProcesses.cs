@@ -172,7 +172,9 @@ public sealed class CrowdProcesses : IAsyncDisposable
         start.Environment["Auth__SigningKeyFile"] = _keyFile;
         if (service != "Gateway")
         {
-            start.Environment["ConnectionStrings__Database"] = _databases[service].Service;
+            // The smallest pool ./crowd up gives an instance (connections_per_instance): a path that held one connection
+            // while it waited for another would stall here.
+            start.Environment["ConnectionStrings__Database"] = $"{_databases[service].Service};Maximum Pool Size=4";
             start.Environment["ConnectionStrings__Migrations"] = _databases[service].Owner;
             start.Environment["RabbitMq__Host"] = _servers.RabbitHost;
             start.Environment["RabbitMq__Port"] = _servers.RabbitPort.ToString(CultureInfo.InvariantCulture);
