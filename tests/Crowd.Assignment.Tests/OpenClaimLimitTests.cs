@@ -80,7 +80,8 @@ public sealed class OpenClaimLimitTests
     [Test]
     public async Task Schema_EveryIndexOfActiveClaims_LeadsWithTheWorker()
     {
-        var leading = (await _pool.DataSource.CreateConnection().QueryAsync<(string Index, string Column)>("""
+        await using var connection = await _pool.DataSource.OpenConnectionAsync();
+        var leading = (await connection.QueryAsync<(string Index, string Column)>("""
             SELECT i.relname, a.attname
             FROM pg_index x
             JOIN pg_class i ON i.oid = x.indexrelid
